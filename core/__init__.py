@@ -1,0 +1,1 @@
+"""Shared kernel of the e-santé sandbox: settings, app factory helpers, database, errors, FHIR store."""

@@ -1,0 +1,121 @@
+"""App-factory helpers shared by every service: health, lifespan, error rendering, tenant admin.
+
+A service's ``create_app(settings)`` calls :func:`create_service_app` and includes its own routers.
+Every service app then answers ``/livez``, ``/readyz`` and the sandbox-only tenant routes the gateway
+uses (``DELETE /_admin/tenants/{tenant}`` wipes a tenant, ``POST /_admin/tenants/{tenant}/seed``
+seeds it), and renders every error once, in the format of the error raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from core.admin import check_admin
+from core.codes import Code
+from core.db import Database
+from core.errors import SandboxError
+from core.settings import DEFAULT_TENANT, ServiceSettings
+from core.tenancy import check_tenant
+
+Seeder = Callable[[str], None]
+SANDBOX_ONLY = "sandbox-only"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render :class:`SandboxError` (and FastAPI's own errors) as the route's wire format."""
+
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(_request: Request, exc: SandboxError) -> Response:
+        return exc.render()
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body",)) or "request"
+        return SandboxError(400, Code.BAD_PARAMETER, f"{where}: {first.get('msg')}", expression=[where]).render()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            err = SandboxError(404, Code.NOT_FOUND, f"No route for {request.url.path}.", issue="not-found")
+        elif exc.status_code == 405:
+            err = SandboxError(
+                405, Code.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}.",
+                issue="not-supported", headers=dict(exc.headers or {}),
+            )
+        else:
+            err = SandboxError(exc.status_code, f"HTTP-{exc.status_code:04d}", str(exc.detail), issue="processing")
+        return err.render()
+
+
+def health_router(db: Database) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/livez")
+    async def livez() -> dict:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    def readyz() -> Response:
+        """Readiness: the service's database answers."""
+        ok = db.ping()
+        return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)
+
+    return router
+
+
+def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | None) -> APIRouter:
+    router = APIRouter(prefix="/_admin/tenants", tags=[SANDBOX_ONLY])
+
+    @router.delete("/{tenant}", status_code=204)
+    def wipe(tenant: str, request: Request) -> Response:
+        """Delete every row of a tenant in this service (sandbox-only)."""
+        check_admin(request, settings.sandbox)
+        db.wipe_tenant(check_tenant(tenant))
+        return Response(status_code=204)
+
+    @router.post("/{tenant}/seed", status_code=204)
+    def seed_tenant(tenant: str, request: Request) -> Response:
+        """Load this service's reference data into a tenant (sandbox-only, idempotent)."""
+        check_admin(request, settings.sandbox)
+        if seed is not None:
+            seed(check_tenant(tenant))
+        return Response(status_code=204)
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    db: Database,
+    *,
+    title: str,
+    description: str = "",
+    seed: Seeder | None = None,
+) -> FastAPI:
+    """A FastAPI app with the kernel's plumbing; the caller includes its routers on it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        db.create_all()
+        if seed is not None:
+            seed(DEFAULT_TENANT)
+        yield
+        db.dispose()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.seed = seed
+    install_error_handlers(app)
+    app.include_router(health_router(db))
+    app.include_router(tenant_admin_router(settings, db, seed))
+    return app

@@ -1,0 +1,108 @@
+"""One database per service: SQLite (WAL, foreign keys, busy timeout) by default, PostgreSQL by URL.
+
+Tables of a service carry its package name as prefix and every business row a ``tenant`` column, so
+one call wipes a tenant. Writes go through :meth:`Database.write`, one transaction per request: on
+SQLite it starts with ``BEGIN IMMEDIATE`` so that two writers queue on the busy timeout instead of
+failing on a read-to-write lock upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, MetaData, create_engine, delete, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        if parsed.drivername == "postgresql":  # psycopg 3 is the driver we ship
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    memory = parsed.database in (None, "", ":memory:")
+    if not memory:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **({"poolclass": StaticPool} if memory else {}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The database of one service: its engine and the tables whose names start with ``prefix``."""
+
+    def __init__(self, url: str, prefix: str, metadata: MetaData | None = None) -> None:
+        self.url = url
+        self.prefix = prefix.rstrip("_") + "_"
+        self.engine = make_engine(url)
+        self.metadata = metadata or MetaData()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def tables(self):
+        """The service's own tables: its metadata plus SQLModel tables carrying its prefix."""
+        own = list(self.metadata.sorted_tables)
+        own += [t for t in SQLModel.metadata.sorted_tables if t.name.startswith(self.prefix)]
+        return own
+
+    def create_all(self) -> None:
+        for table in self.tables():
+            table.create(self.engine, checkfirst=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in one write transaction, committed on success, rolled back on error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            return False
+
+    def wipe_tenant(self, tenant: str) -> None:
+        """Delete every row of ``tenant`` from the service's tables, in one transaction."""
+        with self.write() as conn:
+            for table in reversed(self.tables()):
+                if "tenant" in table.c:
+                    conn.execute(delete(table).where(table.c.tenant == tenant))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,105 @@
+"""Errors are raised anywhere and rendered once, at the edge, in the wire format of the route.
+
+- :class:`SandboxError` renders a FHIR ``OperationOutcome`` (DESIGN.md "Errors") with a stable sandbox
+  code in ``details.coding``; tests assert that code, never the prose.
+- :class:`OAuthError` renders an RFC 6749 section 5.2 JSON error (Pro Santé Connect, token checks).
+- :class:`SoapFault` renders a SOAP 1.2 Fault (INSi), with the siram/desir code as subcode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+
+FHIR_JSON = "application/fhir+json"
+SANDBOX_CODE_SYSTEM = "https://sandbox.esante.local/fhir/CodeSystem/sandbox-error"
+
+
+class SandboxError(Exception):
+    """An error with an HTTP status, a FHIR issue type and a stable sandbox code (e.g. ``FHIR-0003``)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        diagnostics: str,
+        *,
+        issue: str = "invalid",
+        expression: Sequence[str] | None = None,
+        severity: str = "error",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(diagnostics)
+        self.status = status
+        self.code = code
+        self.diagnostics = diagnostics
+        self.issue = issue
+        self.expression = list(expression or [])
+        self.severity = severity
+        self.headers = headers or {}
+
+    def issues(self) -> list[dict]:
+        return [self.make_issue(self.diagnostics, self.expression)]
+
+    def make_issue(self, diagnostics: str, expression: Sequence[str] | None = None) -> dict:
+        issue = {
+            "severity": self.severity,
+            "code": self.issue,
+            "details": {"coding": [{"system": SANDBOX_CODE_SYSTEM, "code": str(self.code)}]},
+            "diagnostics": diagnostics,
+        }
+        if expression:
+            issue["expression"] = list(expression)
+        return issue
+
+    def outcome(self) -> dict:
+        return operation_outcome(self.issues())
+
+    def render(self) -> Response:
+        return Response(
+            json.dumps(self.outcome(), ensure_ascii=False),
+            status_code=self.status,
+            media_type=FHIR_JSON,
+            headers=self.headers,
+        )
+
+
+def operation_outcome(issues: list[dict]) -> dict:
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+class OAuthError(SandboxError):
+    """RFC 6749 error: ``{"error": ..., "error_description": ...}``."""
+
+    def __init__(self, error: str, description: str, *, status: int = 400, headers: dict | None = None):
+        super().__init__(status, error, description, issue="security", headers=headers)
+
+    def render(self) -> Response:
+        body = {"error": self.code, "error_description": self.diagnostics}
+        return Response(
+            json.dumps(body), status_code=self.status, media_type="application/json",
+            headers={"Cache-Control": "no-store", **self.headers},
+        )
+
+
+class SoapFault(SandboxError):
+    """SOAP 1.2 Fault: ``Code/Value`` is ``Sender`` or ``Receiver``, the real code goes in ``Subcode``."""
+
+    def __init__(self, subcode: str, reason: str, *, sender: bool = True, status: int | None = None):
+        super().__init__(status or (400 if sender else 500), subcode, reason, issue="processing")
+        self.sender = sender
+
+    def render(self) -> Response:
+        value = "soap:Sender" if self.sender else "soap:Receiver"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault>'
+            f"<soap:Code><soap:Value>{value}</soap:Value>"
+            f"<soap:Subcode><soap:Value>{escape(self.code)}</soap:Value></soap:Subcode></soap:Code>"
+            f'<soap:Reason><soap:Text xml:lang="fr">{escape(self.diagnostics)}</soap:Text></soap:Reason>'
+            "</soap:Fault></soap:Body></soap:Envelope>"
+        )
+        return Response(body, status_code=self.status, media_type="application/soap+xml; charset=utf-8")

@@ -1,0 +1,77 @@
+"""Settings objects, built at the edge (``main.py``, CLI) and passed to ``create_app(settings)``.
+
+Global keys use the ``SANDBOX_`` prefix; each service reads its own keys with its slug as prefix
+(``ins-teleservice`` -> ``INS_TELESERVICE_DATABASE_URL``). Nothing here is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TENANT = "default"
+
+
+def env_prefix(slug: str) -> str:
+    """The environment prefix of a service: its slug upper-cased with ``_`` for ``-``."""
+    return slug.upper().replace("-", "_") + "_"
+
+
+def package_name(slug: str) -> str:
+    """The Python package (and table prefix) of a slug: ``ins-teleservice`` -> ``ins_teleservice``."""
+    return slug.replace("-", "_")
+
+
+class SandboxSettings(BaseSettings):
+    """Keys shared by the gateway and every service (env prefix ``SANDBOX_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
+
+    public_url: str = Field(
+        "http://127.0.0.1:8080", description="Base of every absolute URL the sandbox hands out."
+    )
+    data_dir: Path = Field(Path(".sandbox"), description="Where the SQLite files live.")
+    admin_token: SecretStr | None = Field(None, description="When set, `/_admin` requires it as a Bearer token.")
+    max_body_bytes: int = Field(10 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
+    record_body_bytes: int = Field(64 * 1024, description="How much of each body the recorder keeps.")
+    database_url: str | None = Field(None, description="Gateway database (tenants, exchanges); SQLite by default.")
+
+    def sqlite_url(self, name: str) -> str:
+        return f"sqlite:///{(self.data_dir / f'{name}.db').as_posix()}"
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url.rstrip("/")
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service. Subclass it to add a service's own keys.
+
+    Build it with :meth:`for_slug` so that the service's env prefix applies.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    slug: str
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    database_url: str | None = Field(None, description="Service database; SQLite under the data dir by default.")
+    url: str | None = Field(None, description="Where the gateway reaches this service in split mode.")
+
+    @classmethod
+    def for_slug(cls, slug: str, sandbox: SandboxSettings | None = None, **values):
+        return cls(_env_prefix=env_prefix(slug), slug=slug, sandbox=sandbox or SandboxSettings(), **values)
+
+    @property
+    def package(self) -> str:
+        return package_name(self.slug)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or self.sandbox.sqlite_url(self.package)
+
+    def base_url(self, tenant: str = DEFAULT_TENANT) -> str:
+        """Public URL of this service for a tenant: public URL + tenant prefix + slug."""
+        prefix = "" if tenant == DEFAULT_TENANT else f"/t/{tenant}"
+        return f"{self.sandbox.public_base}{prefix}/{self.slug}"
