@@ -1,0 +1,52 @@
+"""What a service declares to get a FHIR REST API: resource types and their search parameters.
+
+Search parameters are FHIRPath expressions, as in the FHIR ``SearchParameter`` resources they stand
+for; values are extracted on write into indexed tables, so searches never scan JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParamType = Literal["token", "string", "date", "reference", "uri"]
+
+ALL_INTERACTIONS = frozenset(
+    {"read", "vread", "update", "patch", "delete", "history-instance", "create", "search-type"}
+)
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    name: str
+    type: ParamType
+    expression: str
+    targets: tuple[str, ...] = ()  # reference parameters: the resource types they may point to
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    type: str
+    params: tuple[SearchParam, ...] = ()
+    interactions: frozenset[str] = ALL_INTERACTIONS
+    require_if_match: bool = False  # update/patch/delete must carry If-Match (428 otherwise)
+    profile: str | None = None
+
+    def param(self, name: str) -> SearchParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass
+class FhirSpec:
+    """The FHIR API of one service: its resource types, page sizes and whether batches are allowed."""
+
+    resources: list[ResourceSpec]
+    default_count: int = 20
+    max_count: int = 500
+    transactions: bool = True
+    name: str = "sandbox"
+    by_type: dict[str, ResourceSpec] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_type = {r.type: r for r in self.resources}

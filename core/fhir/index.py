@@ -1,0 +1,155 @@
+"""Extraction of search-index values from a resource, and the normalisations searches rely on.
+
+Values come from each parameter's FHIRPath expression (fhirpathpy, R4 model, compiled once); the
+data type is recognised from the shape of what it returns (Identifier, CodeableConcept, Period...).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+
+import fhirpathpy
+from fhirpathpy.models import models
+
+from core.fhir.declare import SearchParam
+
+NEG_INF, POS_INF = -1e15, 1e15
+DATE_RE = re.compile(
+    r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
+    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+STRING_PARTS = ("text", "family", "given", "prefix", "suffix", "line", "city", "district", "state",
+                "postalCode", "country")
+
+
+@cache
+def compiled(expression: str):
+    return fhirpathpy.compile(expression, model=models["r4"])
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-insensitive form used by string search ("Hélène" -> "helene")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().split())[:500]
+
+
+def date_range(value: str) -> tuple[float, float] | None:
+    """The [low, high) range in epoch seconds covered by a FHIR date/dateTime/instant, or None."""
+    m = DATE_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not m:
+        return None
+    g = m.groupdict()
+    try:
+        tz = UTC
+        if g["tz"] and g["tz"] != "Z":
+            sign = 1 if g["tz"][0] == "+" else -1
+            hours, minutes = int(g["tz"][1:3]), int(g["tz"][4:6])
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        start = datetime(int(g["y"]), int(g["m"] or 1), int(g["d"] or 1),
+                         int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0), tzinfo=tz)
+        if g["f"]:
+            start = start.replace(microsecond=int(float(g["f"]) * 1_000_000))
+    except ValueError:
+        return None
+    if g["f"]:
+        end = start + timedelta(microseconds=1)
+    elif g["S"]:
+        end = start + timedelta(seconds=1)
+    elif g["M"]:
+        end = start + timedelta(minutes=1)
+    elif g["d"]:
+        end = start + timedelta(days=1)
+    elif g["m"]:
+        month = start.month % 12 + 1
+        end = start.replace(year=start.year + (start.month == 12), month=month)
+    else:
+        end = start.replace(year=start.year + 1)
+    return start.timestamp(), end.timestamp()
+
+
+def _tokens(value) -> list[tuple[str | None, str]]:
+    if isinstance(value, bool):
+        return [(None, "true" if value else "false")]
+    if isinstance(value, (str, int, float)):
+        return [(None, str(value))]
+    if not isinstance(value, dict):
+        return []
+    if "coding" in value or ("text" in value and "code" not in value and "value" not in value):
+        return [t for coding in value.get("coding", []) for t in _tokens(coding)]
+    if "value" in value and isinstance(value["value"], str):  # Identifier, ContactPoint
+        system = value.get("system")
+        uri = isinstance(system, str) and (":" in system or "/" in system)  # ContactPoint has "phone"...
+        return [(system if uri else None, value["value"])]
+    if "code" in value:  # Coding, Quantity
+        return [(value.get("system"), str(value["code"]))]
+    return []
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        out: list[str] = []
+        for part in STRING_PARTS:
+            item = value.get(part)
+            out += item if isinstance(item, list) else [item] if isinstance(item, str) else []
+        return out
+    return []
+
+
+def _dates(value) -> list[tuple[float, float]]:
+    if isinstance(value, str):
+        rng = date_range(value)
+        return [rng] if rng else []
+    if isinstance(value, dict) and ("start" in value or "end" in value):  # Period
+        low = date_range(value["start"])[0] if date_range(value.get("start", "")) else NEG_INF
+        high = date_range(value["end"])[1] if date_range(value.get("end", "")) else POS_INF
+        return [(low, high)]
+    return []
+
+
+def parse_reference(reference: str) -> tuple[str | None, str | None]:
+    """``Patient/1`` (or ``.../Patient/1/_history/2``) -> ("Patient", "1"); other forms -> (None, None)."""
+    parts = reference.split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    if len(parts) >= 2 and parts[-2][:1].isupper() and parts[-2].isalpha() and parts[-1]:
+        return parts[-2], parts[-1]
+    return None, None
+
+
+def _references(value, base_urls: tuple[str, ...]) -> list[tuple[str | None, str | None, str | None]]:
+    if not isinstance(value, dict) or not isinstance(value.get("reference"), str):
+        return []
+    ref = value["reference"]
+    local = ref
+    for base in base_urls:
+        if ref.startswith(base + "/"):
+            local = ref[len(base) + 1:]
+    if "://" in local or local.startswith("urn:") or local.startswith("#"):
+        return [(None, None, ref)]
+    rtype, rid = parse_reference(local)
+    return [(rtype, rid, None)] if rtype else [(None, None, ref)]
+
+
+def extract(param: SearchParam, resource: dict, base_urls: tuple[str, ...] = ()) -> list[tuple]:
+    """Index rows (without owner columns) of one parameter for one resource."""
+    values = compiled(param.expression)(resource)
+    rows: list[tuple] = []
+    for value in values:
+        if param.type == "token":
+            rows += _tokens(value)
+        elif param.type == "uri":
+            rows += [(None, value)] if isinstance(value, str) else []
+        elif param.type == "string":
+            rows += [(normalize(s), s[:500]) for s in _strings(value) if s.strip()]
+        elif param.type == "date":
+            rows += _dates(value)
+        elif param.type == "reference":
+            refs = _references(value, base_urls)
+            rows += [r for r in refs if not param.targets or r[0] is None or r[0] in param.targets]
+    return list(dict.fromkeys(rows))

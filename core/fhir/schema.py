@@ -1,0 +1,105 @@
+"""Tables of the generic FHIR store, created per service with its table prefix.
+
+``res`` holds the current version of each resource (and a tombstone once deleted), ``hist`` every
+version, and one index table per search-parameter type. Every row carries ``tenant``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# PostgreSQL compares index strings bytewise ("C") so prefix ranges use the index as on SQLite.
+Key = String(64).with_variant(String(64, collation="C"), "postgresql")
+Val = String(512).with_variant(String(512, collation="C"), "postgresql")
+
+
+@dataclass
+class FhirTables:
+    res: Table
+    hist: Table
+    token: Table
+    string: Table
+    date: Table
+    ref: Table
+
+    def index_tables(self) -> list[Table]:
+        return [self.token, self.string, self.date, self.ref]
+
+
+def _owner_columns() -> list[Column]:
+    return [
+        Column("tenant", String(40), nullable=False),
+        Column("rtype", String(64), nullable=False),
+        Column("rid", Key, nullable=False),
+        Column("param", String(64), nullable=False),
+    ]
+
+
+def fhir_tables(metadata: MetaData, prefix: str) -> FhirTables:
+    p = prefix.rstrip("_") + "_fhir_"
+    res = Table(
+        f"{p}res", metadata,
+        Column("tenant", String(40), primary_key=True),
+        Column("rtype", String(64), primary_key=True),
+        Column("rid", Key, primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("last_updated", String(40), nullable=False),
+        Column("updated_at", Float, nullable=False),
+        Column("deleted", Boolean, nullable=False, default=False),
+        Column("body", Text, nullable=True),
+        Index(f"{p}res_updated", "tenant", "rtype", "updated_at"),
+    )
+    hist = Table(
+        f"{p}hist", metadata,
+        Column("tenant", String(40), primary_key=True),
+        Column("rtype", String(64), primary_key=True),
+        Column("rid", Key, primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("last_updated", String(40), nullable=False),
+        Column("method", String(8), nullable=False),
+        Column("body", Text, nullable=True),
+    )
+    token = Table(
+        f"{p}ix_token", metadata, *_owner_columns(),
+        Column("system", Val, nullable=True),
+        Column("code", Val, nullable=False),
+        Index(f"{p}ix_token_code", "tenant", "rtype", "param", "code", "system"),
+        Index(f"{p}ix_token_rid", "tenant", "rtype", "rid"),
+    )
+    string = Table(
+        f"{p}ix_string", metadata, *_owner_columns(),
+        Column("norm", Val, nullable=False),
+        Column("exact", Val, nullable=False),
+        Index(f"{p}ix_string_norm", "tenant", "rtype", "param", "norm"),
+        Index(f"{p}ix_string_exact", "tenant", "rtype", "param", "exact"),
+        Index(f"{p}ix_string_rid", "tenant", "rtype", "rid"),
+    )
+    date = Table(
+        f"{p}ix_date", metadata, *_owner_columns(),
+        Column("low", Float, nullable=False),
+        Column("high", Float, nullable=False),
+        Index(f"{p}ix_date_low", "tenant", "rtype", "param", "low"),
+        Index(f"{p}ix_date_rid", "tenant", "rtype", "rid"),
+    )
+    ref = Table(
+        f"{p}ix_ref", metadata, *_owner_columns(),
+        Column("target_type", String(64), nullable=True),
+        Column("target_id", Key, nullable=True),
+        Column("url", Val, nullable=True),
+        Index(f"{p}ix_ref_target", "tenant", "rtype", "param", "target_type", "target_id"),
+        Index(f"{p}ix_ref_rev", "tenant", "target_type", "target_id"),
+        Index(f"{p}ix_ref_rid", "tenant", "rtype", "rid"),
+    )
+    return FhirTables(res=res, hist=hist, token=token, string=string, date=date, ref=ref)

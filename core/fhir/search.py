@@ -1,0 +1,341 @@
+"""FHIR search over the index tables: parsing of the query and the SQL it becomes.
+
+Supported (R4 §3.1.1.4): token, string, date, reference and uri parameters; modifiers ``:exact``,
+``:contains``, ``:missing``, ``:not`` (token) and ``:[type]`` (reference); date prefixes
+``eq ne gt lt ge le sa eb``; comma = OR, repeated parameter = AND; one level of chaining
+(``patient.identifier=...``); ``_id``, ``_lastUpdated``, ``_count``, ``_offset``, ``_sort``,
+``_summary=count``, ``_elements``, ``_include`` and ``_revinclude`` (one level).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, and_, false, func, not_, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from core.codes import Code
+from core.errors import SandboxError
+from core.fhir.declare import FhirSpec, SearchParam
+from core.fhir.index import date_range, normalize, parse_reference
+from core.fhir.schema import FhirTables
+from core.fhir.store import FhirStore, Stored
+
+RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_elements", "_format",
+                 "_pretty", "_total"}
+DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+MODIFIERS = {
+    "token": {"missing", "not"},
+    "uri": {"missing", "not"},
+    "string": {"missing", "exact", "contains"},
+    "date": {"missing"},
+    "reference": {"missing"},
+}
+ID_PARAM = SearchParam("_id", "token", "id")
+UPDATED_PARAM = SearchParam("_lastUpdated", "date", "meta.lastUpdated")
+
+
+def bad_value(diagnostics: str, name: str) -> SandboxError:
+    return SandboxError(400, Code.BAD_SEARCH_VALUE, diagnostics, expression=[name])
+
+
+@dataclass
+class SearchRequest:
+    rtype: str
+    criteria: list[tuple[str, str]] = field(default_factory=list)  # (name[:modifier], value) kept for links
+    count: int = 20
+    offset: int = 0
+    sort: list[tuple[str, bool]] = field(default_factory=list)  # (param, descending)
+    includes: list[tuple[str, str | None]] = field(default_factory=list)  # (param, target type)
+    revincludes: list[tuple[str, str]] = field(default_factory=list)  # (source type, param)
+    summary_count: bool = False
+    elements: list[str] | None = None
+    echo: list[tuple[str, str]] = field(default_factory=list)  # result parameters to repeat in links
+
+
+@dataclass
+class SearchResult:
+    total: int
+    matches: list[Stored]
+    included: list[Stored]
+
+
+class SearchEngine:
+    def __init__(self, spec: FhirSpec, tables: FhirTables, store: FhirStore) -> None:
+        self.spec = spec
+        self.t = tables
+        self.store = store
+
+    # parsing -------------------------------------------------------------------------------------
+    def parse(self, rtype: str, params: list[tuple[str, str]], *, lenient: bool = False) -> SearchRequest:
+        req = SearchRequest(rtype=rtype, count=self.spec.default_count)
+        for raw_name, value in params:
+            name = raw_name.split(":", 1)[0]
+            if name in RESULT_PARAMS:
+                self._result_param(req, name, value)
+            elif self._known(rtype, raw_name):
+                req.criteria.append((raw_name, value))
+            elif not lenient:
+                raise SandboxError(
+                    400, Code.UNKNOWN_SEARCH_PARAM,
+                    f"Unknown search parameter {raw_name!r} for {rtype}; supported: "
+                    f"{', '.join(self.param_names(rtype))}.", issue="not-supported", expression=[raw_name])
+        return req
+
+    def param_names(self, rtype: str) -> list[str]:
+        spec = self.spec.by_type[rtype]
+        return ["_id", "_lastUpdated", *[p.name for p in spec.params]]
+
+    def _param(self, rtype: str, name: str) -> SearchParam | None:
+        if name == "_id":
+            return ID_PARAM
+        if name == "_lastUpdated":
+            return UPDATED_PARAM
+        spec = self.spec.by_type.get(rtype)
+        return spec.param(name) if spec else None
+
+    def _known(self, rtype: str, raw_name: str) -> bool:
+        head = raw_name.split(".", 1)[0].split(":", 1)[0]
+        return self._param(rtype, head) is not None
+
+    def _result_param(self, req: SearchRequest, name: str, value: str) -> None:
+        if name in ("_count", "_offset"):
+            if not value.isdigit():
+                raise bad_value(f"{name} must be a non-negative integer, not {value!r}.", name)
+            number = int(value)
+            if name == "_count":
+                req.count = min(number, self.spec.max_count)
+            else:
+                req.offset = number
+        elif name == "_sort":
+            for item in filter(None, value.split(",")):
+                key = item.lstrip("-")
+                if key != "_id" and key != "_lastUpdated" and self._param(req.rtype, key) is None:
+                    raise SandboxError(400, Code.UNKNOWN_SEARCH_PARAM, f"Cannot sort {req.rtype} by {key!r}.",
+                                       issue="not-supported", expression=["_sort"])
+                req.sort.append((key, item.startswith("-")))
+            req.echo.append((name, value))
+        elif name == "_summary":
+            if value not in ("count", "false"):
+                raise bad_value(f"_summary={value!r} is not supported here; use 'count' or 'false'.", name)
+            req.summary_count = value == "count"
+            req.echo.append((name, value))
+        elif name == "_elements":
+            req.elements = [e.strip() for e in value.split(",") if e.strip()]
+            req.echo.append((name, value))
+        elif name == "_include":
+            req.includes.append(self._include(req.rtype, value))
+            req.echo.append((name, value))
+        elif name == "_revinclude":
+            req.revincludes.append(self._revinclude(req.rtype, value))
+            req.echo.append((name, value))
+
+    def _include(self, rtype: str, value: str) -> tuple[str, str | None]:
+        parts = value.split(":")
+        if len(parts) not in (2, 3) or parts[0] != rtype:
+            raise bad_value(f"_include={value!r}: expected {rtype}:<reference parameter>[:<target type>].", "_include")
+        param = self._param(rtype, parts[1])
+        if param is None or param.type != "reference":
+            raise bad_value(f"_include={value!r}: {parts[1]!r} is not a reference parameter of {rtype}.", "_include")
+        return parts[1], parts[2] if len(parts) == 3 else None
+
+    def _revinclude(self, rtype: str, value: str) -> tuple[str, str]:
+        parts = value.split(":")
+        source = self.spec.by_type.get(parts[0]) if len(parts) in (2, 3) else None
+        param = source.param(parts[1]) if source else None
+        if param is None or param.type != "reference" or (param.targets and rtype not in param.targets):
+            raise bad_value(f"_revinclude={value!r}: expected <type>:<reference parameter> pointing to {rtype}.",
+                            "_revinclude")
+        return parts[0], parts[1]
+
+    # SQL -----------------------------------------------------------------------------------------
+    def where(self, tenant: str, req: SearchRequest, base_urls: tuple[str, ...]) -> list[ColumnElement]:
+        res = self.t.res
+        clauses = [res.c.tenant == tenant, res.c.rtype == req.rtype, res.c.deleted.is_(False)]
+        for raw_name, value in req.criteria:
+            clauses.append(self._criterion(tenant, req.rtype, raw_name, value, base_urls, res.c.rid))
+        return clauses
+
+    def _criterion(self, tenant: str, rtype: str, raw_name: str, value: str, base_urls: tuple[str, ...],
+                   rid_column) -> ColumnElement:
+        head, _, chained = raw_name.partition(".")
+        name, _, modifier = head.partition(":")
+        param = self._param(rtype, name)
+        if chained:
+            return self._chain(tenant, rtype, param, modifier, chained, value, base_urls, rid_column)
+        if modifier and modifier not in MODIFIERS[param.type] and not (param.type == "reference"
+                                                                        and modifier[:1].isupper()):
+            raise bad_value(f"Modifier :{modifier} is not supported on {param.type} parameter {name!r}.", raw_name)
+        if name in ("_id", "_lastUpdated"):
+            return self._column_criterion(param, modifier, value, raw_name)
+        table = self._table(param)
+        owned = select(table.c.rid).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.param == name)
+        if modifier == "missing":
+            if value not in ("true", "false"):
+                raise bad_value(f"{raw_name} takes true or false, not {value!r}.", raw_name)
+            return rid_column.not_in(owned) if value == "true" else rid_column.in_(owned)
+        alternatives = [self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)]
+        if modifier == "not":
+            return rid_column.not_in(owned.where(or_(*alternatives)))
+        return rid_column.in_(owned.where(or_(*alternatives)))
+
+    def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls, rid_column) -> ColumnElement:
+        if param is None or param.type != "reference":
+            raise bad_value(f"Only reference parameters can be chained, not {param and param.name!r}.", "chain")
+        if "." in chained:
+            raise bad_value("Only one level of chaining is supported.", f"{param.name}.{chained}")
+        targets = [type_modifier] if type_modifier else list(param.targets) or list(self.spec.by_type)
+        target_name = chained.split(":", 1)[0]
+        targets = [t for t in targets if t in self.spec.by_type and self._param(t, target_name)]
+        if not targets:
+            raise SandboxError(400, Code.UNKNOWN_SEARCH_PARAM,
+                               f"No target of {param.name!r} has a search parameter {target_name!r}.",
+                               issue="not-supported", expression=[f"{param.name}.{chained}"])
+        ref = self.t.ref
+        options = []
+        for target in targets:
+            inner = self._criterion(tenant, target, chained, value, base_urls, ref.c.target_id)
+            options.append(and_(ref.c.target_type == target, inner))
+        return rid_column.in_(select(ref.c.rid).where(
+            ref.c.tenant == tenant, ref.c.rtype == rtype, ref.c.param == param.name, or_(*options)))
+
+    def _table(self, param: SearchParam):
+        return {"token": self.t.token, "uri": self.t.token, "string": self.t.string, "date": self.t.date,
+                "reference": self.t.ref}[param.type]
+
+    def _column_criterion(self, param: SearchParam, modifier: str, value: str, raw: str) -> ColumnElement:
+        res = self.t.res
+        if modifier == "missing":
+            return false() if value == "true" else res.c.rid.is_not(None)
+        if param.name == "_id":
+            match = res.c.rid.in_(split_or(value))
+            return not_(match) if modifier == "not" else match
+        return or_(*[date_clause(res.c.updated_at, res.c.updated_at, v, raw) for v in split_or(value)])
+
+    def _value(self, param, modifier, value, raw, table, base_urls) -> ColumnElement:
+        if param.type in ("token", "uri"):
+            if param.type == "uri" or "|" not in value:
+                return table.c.code == value
+            system, code = value.split("|", 1)
+            clauses = [table.c.system.is_(None) if system == "" else table.c.system == system]
+            if code:
+                clauses.append(table.c.code == code)
+            return and_(*clauses)
+        if param.type == "string":
+            if modifier == "exact":
+                return table.c.exact == value
+            norm = normalize(value)
+            if modifier == "contains":
+                escaped = norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                return table.c.norm.like(f"%{escaped}%", escape="\\")
+            return and_(table.c.norm >= norm, table.c.norm < norm + "\uffff")
+        if param.type == "date":
+            return date_clause(table.c.low, table.c.high, value, raw)
+        return self._reference_value(param, modifier, value, table, base_urls)
+
+    def _reference_value(self, param, modifier, value, table, base_urls) -> ColumnElement:
+        local = value
+        for base in base_urls:
+            if value.startswith(base + "/"):
+                local = value[len(base) + 1:]
+        if "://" in local:
+            return table.c.url == value
+        rtype, rid = parse_reference(local)
+        if rtype is None:
+            rtype, rid = (modifier or None), local
+        if modifier and rtype != modifier:
+            return false()
+        clauses = [table.c.target_id == rid]
+        if rtype:
+            clauses.append(table.c.target_type == rtype)
+        return and_(*clauses)
+
+    # running -------------------------------------------------------------------------------------
+    def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...]) -> SearchResult:
+        res = self.t.res
+        where = self.where(tenant, req, base_urls)
+        total = conn.execute(select(func.count()).select_from(res).where(*where)).scalar_one()
+        if req.summary_count or req.count == 0:
+            return SearchResult(total, [], [])
+        query = (select(res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(*where)
+                 .order_by(*self._order(tenant, req)).limit(req.count).offset(req.offset))
+        matches = [Stored(req.rtype, r.rid, r.version, r.last_updated, r.body) for r in conn.execute(query)]
+        return SearchResult(total, matches, self._included(conn, tenant, req, matches))
+
+    def _order(self, tenant: str, req: SearchRequest) -> list:
+        res = self.t.res
+        order = []
+        for key, desc in req.sort:
+            if key == "_id":
+                column = res.c.rid
+            elif key == "_lastUpdated":
+                column = res.c.updated_at
+            else:
+                param = self._param(req.rtype, key)
+                table = self._table(param)
+                value = {"token": table.c.code, "uri": table.c.code, "string": table.c.norm,
+                         "date": table.c.low, "reference": table.c.target_id}[param.type]
+                agg = func.max(value) if desc else func.min(value)
+                column = (select(agg).where(table.c.tenant == tenant, table.c.rtype == req.rtype,
+                                            table.c.param == key, table.c.rid == res.c.rid).scalar_subquery())
+            order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
+        return order + [res.c.updated_at.desc(), res.c.rid]
+
+    def _included(self, conn: Connection, tenant: str, req: SearchRequest, matches: list[Stored]) -> list[Stored]:
+        if not matches or not (req.includes or req.revincludes):
+            return []
+        ref = self.t.ref
+        ids = [m.rid for m in matches]
+        keys: list[tuple[str, str]] = []
+        for param, target in req.includes:
+            query = select(ref.c.target_type, ref.c.target_id).where(
+                ref.c.tenant == tenant, ref.c.rtype == req.rtype, ref.c.param == param, ref.c.rid.in_(ids),
+                ref.c.target_type.is_not(None))
+            if target:
+                query = query.where(ref.c.target_type == target)
+            keys += [(r.target_type, r.target_id) for r in conn.execute(query)]
+        for source, param in req.revincludes:
+            query = select(ref.c.rtype, ref.c.rid).where(
+                ref.c.tenant == tenant, ref.c.rtype == source, ref.c.param == param,
+                ref.c.target_type == req.rtype, ref.c.target_id.in_(ids))
+            keys += [(r.rtype, r.rid) for r in conn.execute(query)]
+        matched = {(req.rtype, m.rid) for m in matches}
+        return self.store.many(conn, tenant=tenant, keys=[k for k in keys if k not in matched])
+
+
+def split_or(value: str) -> list[str]:
+    """Comma-separated alternatives; ``\\,`` is a literal comma."""
+    parts, current, escaped = [], "", False
+    for char in value:
+        if escaped:
+            current += char
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p for p in parts if p != ""] or [""]
+
+
+def date_clause(low_col, high_col, value: str, name: str) -> ColumnElement:
+    prefix = value[:2] if value[:2] in DATE_PREFIXES else "eq"
+    rng = date_range(value[2:] if value[:2] in DATE_PREFIXES else value)
+    if rng is None:
+        raise bad_value(f"{name}={value!r} is not a FHIR date (e.g. 2024-05-01 or ge2024-05-01T10:00:00Z).", name)
+    lo, hi = rng
+    high_excl = high_col if high_col is not low_col else low_col + 0.001
+    inside = and_(low_col >= lo, high_excl <= hi)
+    return {
+        "eq": inside,
+        "ne": not_(inside),
+        "gt": high_excl > hi,
+        "lt": low_col < lo,
+        "ge": or_(high_excl > hi, inside),
+        "le": or_(low_col < lo, inside),
+        "sa": low_col >= hi,
+        "eb": high_excl <= lo,
+    }[prefix]

@@ -1,0 +1,208 @@
+"""All queries of the generic FHIR store: versioned rows, history and index maintenance.
+
+Callers pass a connection inside a write transaction (``Database.write``) so that a rejected request,
+or a failing transaction Bundle, leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from core.codes import Code
+from core.errors import SandboxError
+from core.fhir.declare import FhirSpec
+from core.fhir.index import extract
+from core.fhir.schema import FhirTables
+
+ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+@dataclass(frozen=True)
+class Stored:
+    rtype: str
+    rid: str
+    version: int
+    last_updated: str
+    body: str | None  # canonical JSON; None for a deletion
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+
+def check_id(rid: str) -> str:
+    if not ID_RE.fullmatch(rid or ""):
+        raise SandboxError(400, Code.BAD_ID, f"{rid[:80]!r} is not a valid FHIR id ([A-Za-z0-9-.]{{1,64}}).",
+                           expression=["id"])
+    return rid
+
+
+def now() -> tuple[str, float]:
+    moment = datetime.now(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"), moment.timestamp()
+
+
+def dump(resource: dict) -> str:
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+
+
+class FhirStore:
+    def __init__(self, spec: FhirSpec, tables: FhirTables) -> None:
+        self.spec = spec
+        self.t = tables
+
+    # reads ---------------------------------------------------------------------------------------
+    def current(self, conn: Connection, *, tenant: str, rtype: str, rid: str) -> tuple[Stored, bool] | None:
+        """The current version and whether it is a deletion, or None when the id never existed."""
+        res = self.t.res
+        row = conn.execute(
+            select(res.c.version, res.c.last_updated, res.c.body, res.c.deleted).where(
+                res.c.tenant == tenant, res.c.rtype == rtype, res.c.rid == rid)
+        ).first()
+        if row is None:
+            return None
+        return Stored(rtype, rid, row.version, row.last_updated, row.body), bool(row.deleted)
+
+    def version(self, conn: Connection, *, tenant: str, rtype: str, rid: str, version: int) -> Stored | None:
+        h = self.t.hist
+        row = conn.execute(
+            select(h.c.last_updated, h.c.body).where(
+                h.c.tenant == tenant, h.c.rtype == rtype, h.c.rid == rid, h.c.version == version)
+        ).first()
+        return Stored(rtype, rid, version, row.last_updated, row.body) if row else None
+
+    def history(self, conn: Connection, *, tenant: str, rtype: str, rid: str,
+                limit: int, offset: int = 0) -> tuple[int, list[tuple[Stored, str]]]:
+        """Versions newest first with their method (POST/PUT/PATCH/DELETE), and how many there are."""
+        h = self.t.hist
+        where = (h.c.tenant == tenant, h.c.rtype == rtype, h.c.rid == rid)
+        total = conn.execute(select(h.c.version).where(*where).order_by(h.c.version.desc()).limit(1)).scalar()
+        rows = conn.execute(
+            select(h.c.version, h.c.last_updated, h.c.body, h.c.method).where(*where)
+            .order_by(h.c.version.desc()).limit(limit).offset(offset)
+        ).all()
+        return total or 0, [(Stored(rtype, rid, r.version, r.last_updated, r.body), r.method) for r in rows]
+
+    def many(self, conn: Connection, *, tenant: str, keys: list[tuple[str, str]]) -> list[Stored]:
+        """Current, non-deleted resources for (type, id) pairs, in the order asked."""
+        if not keys:
+            return []
+        res = self.t.res
+        found: dict[tuple[str, str], Stored] = {}
+        for i in range(0, len(keys), 400):
+            chunk = keys[i:i + 400]
+            rows = conn.execute(
+                select(res.c.rtype, res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(
+                    res.c.tenant == tenant, res.c.deleted.is_(False),
+                    tuple_(res.c.rtype, res.c.rid).in_(chunk))
+            ).all()
+            found.update({(r.rtype, r.rid): Stored(r.rtype, r.rid, r.version, r.last_updated, r.body) for r in rows})
+        return [found[k] for k in dict.fromkeys(keys) if k in found]
+
+    # writes --------------------------------------------------------------------------------------
+    def create(self, conn: Connection, *, tenant: str, resource: dict, rid: str | None = None,
+               base_urls: tuple[str, ...] = ()) -> Stored:
+        rtype = resource["resourceType"]
+        rid = rid or str(uuid.uuid4())
+        stored, epoch = self._stamp(resource, rid, 1)
+        try:
+            conn.execute(insert(self.t.res).values(
+                tenant=tenant, rtype=rtype, rid=rid, version=1, last_updated=stored.last_updated,
+                updated_at=epoch, deleted=False, body=stored.body))
+        except IntegrityError:
+            raise SandboxError(409, Code.WRITE_CONFLICT, f"{rtype}/{rid} was created by a concurrent request.",
+                               issue="conflict") from None
+        self._history(conn, tenant, stored, "POST")
+        self._index(conn, tenant, resource, rid, base_urls)
+        return stored
+
+    def replace(self, conn: Connection, *, tenant: str, resource: dict, rid: str, current_version: int,
+                method: str = "PUT", base_urls: tuple[str, ...] = ()) -> Stored:
+        """Write a new version over ``current_version``; 409 if another writer got there first."""
+        rtype = resource["resourceType"]
+        stored, epoch = self._stamp(resource, rid, current_version + 1)
+        res = self.t.res
+        result = conn.execute(
+            update(res).where(res.c.tenant == tenant, res.c.rtype == rtype, res.c.rid == rid,
+                              res.c.version == current_version)
+            .values(version=stored.version, last_updated=stored.last_updated, updated_at=epoch,
+                    deleted=False, body=stored.body))
+        if result.rowcount != 1:
+            raise SandboxError(409, Code.WRITE_CONFLICT, f"{rtype}/{rid} was changed by a concurrent request.",
+                               issue="conflict")
+        self._history(conn, tenant, stored, method)
+        self._unindex(conn, tenant, rtype, rid)
+        self._index(conn, tenant, resource, rid, base_urls)
+        return stored
+
+    def delete(self, conn: Connection, *, tenant: str, rtype: str, rid: str, current_version: int) -> Stored:
+        last_updated, epoch = now()
+        stored = Stored(rtype, rid, current_version + 1, last_updated, None)
+        res = self.t.res
+        result = conn.execute(
+            update(res).where(res.c.tenant == tenant, res.c.rtype == rtype, res.c.rid == rid,
+                              res.c.version == current_version)
+            .values(version=stored.version, last_updated=last_updated, updated_at=epoch,
+                    deleted=True, body=None))
+        if result.rowcount != 1:
+            raise SandboxError(409, Code.WRITE_CONFLICT, f"{rtype}/{rid} was changed by a concurrent request.",
+                               issue="conflict")
+        self._history(conn, tenant, stored, "DELETE")
+        self._unindex(conn, tenant, rtype, rid)
+        return stored
+
+    # internals -----------------------------------------------------------------------------------
+    def _stamp(self, resource: dict, rid: str, version: int) -> tuple[Stored, float]:
+        """Set id, meta.versionId and meta.lastUpdated (id and meta first); return it and the epoch."""
+        last_updated, epoch = now()
+        resource["id"] = rid
+        meta = dict(resource.get("meta") or {})
+        meta["versionId"] = str(version)
+        meta["lastUpdated"] = last_updated
+        ordered = {"resourceType": resource["resourceType"], "id": rid, "meta": meta}
+        ordered.update((k, v) for k, v in resource.items() if k not in ordered)
+        resource.clear()
+        resource.update(ordered)
+        return Stored(resource["resourceType"], rid, version, last_updated, dump(resource)), epoch
+
+    def _history(self, conn: Connection, tenant: str, stored: Stored, method: str) -> None:
+        conn.execute(insert(self.t.hist).values(
+            tenant=tenant, rtype=stored.rtype, rid=stored.rid, version=stored.version,
+            last_updated=stored.last_updated, method=method, body=stored.body))
+
+    def _unindex(self, conn: Connection, tenant: str, rtype: str, rid: str) -> None:
+        for table in self.t.index_tables():
+            conn.execute(delete(table).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.rid == rid))
+
+    def _index(self, conn: Connection, tenant: str, resource: dict, rid: str, base_urls: tuple[str, ...]) -> None:
+        rtype = resource["resourceType"]
+        spec = self.spec.by_type.get(rtype)
+        if spec is None:
+            return
+        owner = {"tenant": tenant, "rtype": rtype, "rid": rid}
+        batches: dict[str, list[dict]] = {"token": [], "string": [], "date": [], "ref": []}
+        for param in spec.params:
+            for row in extract(param, resource, base_urls):
+                values = {**owner, "param": param.name}
+                if param.type in ("token", "uri"):
+                    batches["token"].append({**values, "system": row[0], "code": str(row[1])[:500]})
+                elif param.type == "string":
+                    batches["string"].append({**values, "norm": row[0], "exact": row[1]})
+                elif param.type == "date":
+                    batches["date"].append({**values, "low": row[0], "high": row[1]})
+                else:
+                    batches["ref"].append({**values, "target_type": row[0], "target_id": row[1],
+                                           "url": row[2] and row[2][:500]})
+        for kind, rows in batches.items():
+            if rows:
+                conn.execute(insert(getattr(self.t, kind)), rows)
+
+
+
