@@ -31,6 +31,7 @@ MODIFIERS = {
     "date": {"missing"},
     "reference": {"missing"},
 }
+SORT_COLUMN = {"token": "code", "uri": "code", "string": "norm", "date": "low", "reference": "target_id"}
 ID_PARAM = SearchParam("_id", "token", "id")
 UPDATED_PARAM = SearchParam("_lastUpdated", "date", "meta.lastUpdated")
 
@@ -273,8 +274,7 @@ class SearchEngine:
             else:
                 param = self._param(req.rtype, key)
                 table = self._table(param)
-                value = {"token": table.c.code, "uri": table.c.code, "string": table.c.norm,
-                         "date": table.c.low, "reference": table.c.target_id}[param.type]
+                value = table.c[SORT_COLUMN[param.type]]
                 agg = func.max(value) if desc else func.min(value)
                 column = (select(agg).where(table.c.tenant == tenant, table.c.rtype == req.rtype,
                                             table.c.param == key, table.c.rid == res.c.rid).scalar_subquery())

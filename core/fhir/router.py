@@ -1,0 +1,178 @@
+"""The FHIR REST routes of a service, generated from its :class:`FhirSpec` (thin: parse, call, respond).
+
+Reads run inline (WAL readers never wait on writers); writes run in the thread pool, one database
+transaction each.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from core.codes import Code
+from core.db import Database
+from core.errors import FHIR_JSON, SandboxError
+from core.fhir.capability import capability_statement
+from core.fhir.declare import FhirSpec
+from core.fhir.interactions import FhirApi, FhirContext, FhirResult
+from core.fhir.schema import fhir_tables
+from core.fhir.transaction import BundleProcessor
+from core.settings import ServiceSettings
+from core.tenancy import request_tenant
+
+JSON_TYPES = {"application/fhir+json", "application/json"}
+JSON_PATCH = "application/json-patch+json"
+
+
+def software_version() -> str:
+    try:
+        return version("esante-sandbox")
+    except PackageNotFoundError:
+        return "0.0.0+local"
+
+
+def respond(result: FhirResult) -> Response:
+    return Response(result.body, status_code=result.status, headers=result.headers,
+                    media_type=FHIR_JSON if result.body else None)
+
+
+async def read_json(request: Request, *, allowed: set[str] = JSON_TYPES) -> tuple[object, str]:
+    """The JSON body and its media type; 415 for another content type, 400 when it is not JSON."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media not in allowed:
+        raise SandboxError(415, Code.UNSUPPORTED_MEDIA_TYPE, f"Content-Type {media or '(none)'!r} is not accepted "
+                           f"here; send {' or '.join(sorted(allowed))}.", issue="not-supported",
+                           expression=["Content-Type"])
+    raw = await request.body()
+    if not raw.strip():
+        raise SandboxError(400, Code.MALFORMED_JSON, "The request body is empty; a FHIR resource was expected.")
+    try:
+        return json.loads(raw), media
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SandboxError(400, Code.MALFORMED_JSON, f"The body is not valid JSON: {exc}.") from None
+
+
+@dataclass
+class FhirService:
+    """The FHIR API of one service: its store (``api``), Bundle processor and routes."""
+
+    spec: FhirSpec
+    db: Database
+    settings: ServiceSettings
+    path: str = "/fhir"
+    title: str = "FHIR server"
+
+    def __post_init__(self) -> None:
+        self.tables = fhir_tables(self.db.metadata, self.db.prefix)
+        self.api = FhirApi(self.spec, self.tables)
+        self.bundles = BundleProcessor(self.api, self.db)
+
+    def context(self, request: Request) -> FhirContext:
+        tenant = request_tenant(request)
+        prefer = {k.strip(): v.strip() for k, _, v in
+                  (p.partition("=") for p in request.headers.get("prefer", "").split(";") if p.strip())}
+        return FhirContext(
+            tenant=tenant,
+            base=self.settings.base_url(tenant) + self.path,
+            prefer_return=prefer.get("return", "representation"),
+            lenient=prefer.get("handling") == "lenient",
+        )
+
+    def write(self, fn, *args, **kwargs) -> FhirResult:
+        with self.db.write() as conn:
+            return fn(conn, *args, **kwargs)
+
+    def router(self) -> APIRouter:  # noqa: C901 - one short closure per FHIR interaction
+        router = APIRouter(prefix=self.path, tags=["FHIR"])
+        api = self.api
+
+        @router.get("/metadata")
+        async def metadata(request: Request) -> Response:
+            """CapabilityStatement generated from the resource types and search parameters declared here."""
+            ctx = self.context(request)
+            body = capability_statement(self.spec, ctx.base, title=self.title, software_version=software_version())
+            return Response(json.dumps(body), media_type=FHIR_JSON)
+
+        @router.post("")
+        @router.post("/", include_in_schema=False)
+        async def bundle(request: Request) -> Response:
+            """Process a batch or transaction Bundle."""
+            ctx = self.context(request)
+            document, _ = await read_json(request)
+            return respond(await run_in_threadpool(self.bundles.process, ctx, document))
+
+        @router.get("/{rtype}")
+        async def search(rtype: str, request: Request) -> Response:
+            """Search a resource type (searchset Bundle)."""
+            ctx = self.context(request)
+            with self.db.read() as conn:
+                return respond(api.search(conn, ctx, rtype, request.query_params.multi_items()))
+
+        @router.post("/{rtype}/_search")
+        async def search_post(rtype: str, request: Request) -> Response:
+            """Search with parameters in an application/x-www-form-urlencoded body."""
+            ctx = self.context(request)
+            form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+            with self.db.read() as conn:
+                return respond(api.search(conn, ctx, rtype, [*request.query_params.multi_items(), *form]))
+
+        @router.post("/{rtype}")
+        async def create(rtype: str, request: Request) -> Response:
+            """Create a resource (conditional with If-None-Exist)."""
+            ctx = self.context(request)
+            resource, _ = await read_json(request)
+            return respond(await run_in_threadpool(self.write, api.create, ctx, rtype, resource,
+                                                   if_none_exist=request.headers.get("if-none-exist")))
+
+        @router.get("/{rtype}/{rid}")
+        async def read(rtype: str, rid: str, request: Request) -> Response:
+            """Read the current version of a resource."""
+            ctx = self.context(request)
+            with self.db.read() as conn:
+                return respond(api.read(conn, ctx, rtype, rid))
+
+        @router.put("/{rtype}/{rid}")
+        async def update(rtype: str, rid: str, request: Request) -> Response:
+            """Update (or create with a client id) a resource; honours If-Match."""
+            ctx = self.context(request)
+            resource, _ = await read_json(request)
+            return respond(await run_in_threadpool(self.write, api.update, ctx, rtype, rid, resource,
+                                                   if_match=request.headers.get("if-match")))
+
+        @router.patch("/{rtype}/{rid}")
+        async def patch(rtype: str, rid: str, request: Request) -> Response:
+            """Patch a resource with JSON Patch or FHIRPath Patch (a Parameters resource)."""
+            ctx = self.context(request)
+            document, media = await read_json(request, allowed={*JSON_TYPES, JSON_PATCH})
+            return respond(await run_in_threadpool(self.write, api.patch, ctx, rtype, rid, document,
+                                                   json_patch=media == JSON_PATCH,
+                                                   if_match=request.headers.get("if-match")))
+
+        @router.delete("/{rtype}/{rid}")
+        async def delete(rtype: str, rid: str, request: Request) -> Response:
+            """Delete a resource (a later read answers 410 Gone)."""
+            ctx = self.context(request)
+            return respond(await run_in_threadpool(self.write, api.delete, ctx, rtype, rid,
+                                                   if_match=request.headers.get("if-match")))
+
+        @router.get("/{rtype}/{rid}/_history")
+        async def history(rtype: str, rid: str, request: Request) -> Response:
+            """Every version of a resource, newest first."""
+            ctx = self.context(request)
+            with self.db.read() as conn:
+                return respond(api.history(conn, ctx, rtype, rid, request.query_params.multi_items()))
+
+        @router.get("/{rtype}/{rid}/_history/{vid}")
+        async def vread(rtype: str, rid: str, vid: str, request: Request) -> Response:
+            """Read one version of a resource."""
+            ctx = self.context(request)
+            with self.db.read() as conn:
+                return respond(api.vread(conn, ctx, rtype, rid, vid))
+
+        return router
