@@ -21,6 +21,8 @@ PG_ENV = "SANDBOX_TEST_POSTGRES_URL"
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
     base = os.environ.get(PG_ENV)
+    if not base and os.environ.get("CI"):
+        pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests may not be skipped there")
     if not base:
         pytest.skip(f"{PG_ENV} is not set (CI sets it): PostgreSQL tests skipped")
     import psycopg

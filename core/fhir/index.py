@@ -55,8 +55,8 @@ def date_range(value: str) -> tuple[float, float] | None:
             start = start.replace(microsecond=int(float(g["f"]) * 1_000_000))
     except ValueError:
         return None
-    if g["f"]:
-        end = start + timedelta(microseconds=1)
+    if g["f"]:  # the width of the last digit given: .25 covers 10 ms
+        end = start + timedelta(seconds=10.0 ** -min(len(g["f"]) - 1, 6))
     elif g["S"]:
         end = start + timedelta(seconds=1)
     elif g["M"]:

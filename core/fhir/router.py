@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -20,6 +20,7 @@ from core.db import Database
 from core.errors import FHIR_JSON, SandboxError
 from core.fhir.capability import capability_statement
 from core.fhir.declare import FhirSpec
+from core.fhir.fastread import FastReads
 from core.fhir.interactions import FhirApi, FhirContext, FhirResult
 from core.fhir.schema import fhir_tables
 from core.fhir.transaction import BundleProcessor
@@ -83,6 +84,11 @@ class FhirService:
             prefer_return=prefer.get("return", "representation"),
             lenient=prefer.get("handling") == "lenient",
         )
+
+    def install(self, app: FastAPI) -> None:
+        """Add the FHIR routes to ``app`` and the read hot path in front of its routing."""
+        app.include_router(self.router())
+        app.add_middleware(FastReads, service=self)
 
     def write(self, fn, *args, **kwargs) -> FhirResult:
         with self.db.write() as conn:

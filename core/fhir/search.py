@@ -76,7 +76,7 @@ class SearchEngine:
                 self._result_param(req, name, value)
             elif self._known(rtype, raw_name):
                 req.criteria.append((raw_name, value))
-            elif not lenient:
+            elif not lenient and not name.startswith("_"):  # other servers' _controls (_totalMethod) are ignored
                 raise SandboxError(
                     400, Code.UNKNOWN_SEARCH_PARAM,
                     f"Unknown search parameter {raw_name!r} for {rtype}; supported: "

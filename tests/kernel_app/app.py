@@ -58,6 +58,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     db = Database(settings.resolved_database_url, prefix="kernel_demo")
     fhir = FhirService(SPEC, db, settings, title="Kernel demo FHIR server")
     app = create_service_app(settings, db, title="Kernel demo")
-    app.include_router(fhir.router())
+    fhir.install(app)
     app.state.fhir = fhir
     return app

@@ -194,3 +194,7 @@ async def test_searchset_shape(fhir, people):
     assert body["resourceType"] == "Bundle" and body["type"] == "searchset" and body["total"] == 1
     entry = body["entry"][0]
     assert entry["fullUrl"] == f"http://sandbox.test/t/{fhir.tenant}/kernel-demo/fhir/Patient/{people['jean']}"
+
+
+async def test_unknown_underscore_controls_of_other_servers_are_ignored(fhir, people):
+    assert await ids(fhir, "Patient?gender=male&_totalMethod=count") == [people["jean"]]
