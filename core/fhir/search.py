@@ -279,7 +279,7 @@ class SearchEngine:
                 column = (select(agg).where(table.c.tenant == tenant, table.c.rtype == req.rtype,
                                             table.c.param == key, table.c.rid == res.c.rid).scalar_subquery())
             order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
-        return order + [res.c.updated_at.desc(), res.c.rid]
+        return order + [(res.c.updated_at + 0).desc(), res.c.rid]
 
     def _included(self, conn: Connection, tenant: str, req: SearchRequest, matches: list[Stored]) -> list[Stored]:
         if not matches or not (req.includes or req.revincludes):
