@@ -14,7 +14,6 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import parse_qsl
 
-from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from sqlalchemy import Connection
 
 from core.codes import Code
@@ -22,6 +21,7 @@ from core.errors import FHIR_JSON, SandboxError
 from core.fhir.bundles import history, searchset
 from core.fhir.declare import FhirSpec, ResourceSpec
 from core.fhir.models import validate_resource
+from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from core.fhir.schema import FhirTables
 from core.fhir.search import SearchEngine
 from core.fhir.store import FhirStore, Stored, check_id
