@@ -1,0 +1,1 @@
+"""The single front door of the sandbox: routing, tenants, recording, metrics and the ``sandbox`` CLI."""

@@ -1,0 +1,137 @@
+"""Hot-path helpers of the gateway's ASGI layer: request ids, service headers, body and response capture."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Awaitable
+
+from starlette.types import Message, Receive, Send
+
+from core.tenancy import TENANT_HEADER
+from gateway.proxy import BodyTooLarge
+from gateway.recorder import Capture
+
+REQUEST_ID = b"x-request-id"
+REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# Set by the gateway only: whatever a client sends under these names is dropped.
+GATEWAY_SET = frozenset({
+    TENANT_HEADER.encode(), REQUEST_ID, b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix",
+})
+
+
+TENANT_KEY = TENANT_HEADER.encode()
+_FIXED: dict[tuple[str, str, str], list[tuple[bytes, bytes]]] = {}  # headers set per scheme, prefix, tenant
+
+
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's ``X-Request-ID`` when it is well formed, else a fresh one."""
+    for name, value in headers:
+        if name == REQUEST_ID:
+            if REQUEST_ID_RE.fullmatch(value):
+                return value.decode("ascii")
+            break
+    return f"{random.getrandbits(128):032x}"  # os.urandom is a syscall, slow in some VMs
+
+
+def service_headers(
+    scope: dict, tenant: str, request_id: str, prefix: str,
+) -> tuple[list[tuple[bytes, bytes]], int | None]:
+    """The headers a service sees (tenant, request id, ``X-Forwarded-*``) and the announced body size.
+
+    The size is the Content-Length, ``None`` when unknown (chunked or malformed), 0 when no body comes.
+    """
+    headers: list[tuple[bytes, bytes]] = []
+    forwarded_for = host = None
+    length: int | None = 0
+    for name, value in scope["headers"]:
+        if name in GATEWAY_SET:
+            continue
+        if name == b"x-forwarded-for":
+            forwarded_for = value
+            continue
+        if name == b"host":
+            host = value
+        elif name == b"content-length":
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            length = None
+        headers.append((name, value))
+    client = scope.get("client")
+    if client:
+        ip = str(client[0]).encode()
+        forwarded_for = forwarded_for + b", " + ip if forwarded_for else ip
+    if forwarded_for:
+        headers.append((b"x-forwarded-for", forwarded_for))
+    if host:
+        headers.append((b"x-forwarded-host", host))
+    key = (scope.get("scheme", "http"), prefix, tenant)
+    fixed = _FIXED.get(key)
+    if fixed is None:
+        fixed = [(b"x-forwarded-proto", key[0].encode()), (b"x-forwarded-prefix", prefix.encode()),
+                 (TENANT_KEY, tenant.encode())]
+        if len(_FIXED) < 4096:
+            _FIXED[key] = fixed
+    headers += fixed
+    headers.append((REQUEST_ID, request_id.encode()))
+    return headers, length
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, or :class:`BodyTooLarge` as soon as it goes over ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class ExchangeSend:
+    """``send`` that echoes ``X-Request-ID`` and keeps the status and the first bytes of the response.
+
+    A plain callable returning the wrapped ``send``'s awaitable: no extra coroutine per message.
+    """
+
+    __slots__ = ("send", "request_id", "capture", "limit", "status")
+
+    def __init__(self, send: Send, request_id: str, capture: Capture | None, limit: int) -> None:
+        self.send = send
+        self.request_id = request_id.encode()
+        self.capture = capture
+        self.limit = limit
+        self.status = 0
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        kind = message["type"]
+        if kind == "http.response.start":
+            headers = message.get("headers") or []
+            for name, _ in headers:
+                if name == REQUEST_ID:  # the service echoed the id it was given
+                    break
+            else:
+                headers = [*headers, (REQUEST_ID, self.request_id)]
+                message = {**message, "headers": headers}
+            self.status = message["status"]
+            if self.capture is not None:
+                self.capture.response_headers = headers
+        elif kind == "http.response.body" and self.capture is not None:
+            body = message.get("body", b"")
+            if body:
+                capture = self.capture
+                capture.response_size += len(body)
+                room = self.limit - capture.response_kept
+                if room > 0:
+                    piece = body if len(body) <= room else body[:room]
+                    capture.response_chunks.append(piece)
+                    capture.response_kept += len(piece)
+        return self.send(message)
