@@ -28,10 +28,10 @@ from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import TENANT_RE, check_tenant
 from gateway import admin, datadir, health, store
 from gateway.deps import GatewayState
-from gateway.dispatch import ExchangeSend, read_body, request_id_of, service_headers
+from gateway.dispatch import Exchange, read_body, request_id_of, service_headers
 from gateway.metrics import Metrics
 from gateway.proxy import UPSTREAM_TIMEOUT, BodyTooLarge, LocalService, RemoteService, Service
-from gateway.recorder import Capture, Recorder
+from gateway.recorder import Recorder
 from gateway.registry import DEFAULT_SERVICES, ServiceSpec
 from gateway.tenants import Tenants
 
@@ -78,15 +78,14 @@ class Gateway:
         slug = rest[1:] if cut < 0 else rest[1:cut]
         service = self.services.get(slug)
         request_id = request_id_of(scope["headers"])
-        valid = tenant is DEFAULT_TENANT or TENANT_RE.fullmatch(tenant) is not None
+        valid = tenant is DEFAULT_TENANT or TENANT_RE.fullmatch(tenant) is not None  # "is": no /t/ prefix
         if service is None and valid and unrecorded(rest):
-            await self.api(scope, receive, ExchangeSend(send, request_id, None, 0))
+            await self.api(scope, receive, Exchange(send, scope, request_id, tenant, None, 0.0, 0))
             return
-        started, clock = time.time(), time.perf_counter()
+        clock = time.perf_counter()
         # A malformed tenant name is recorded under the default tenant (the path still shows it).
-        capture = Capture(tenant if valid else DEFAULT_TENANT, request_id, slug if service else None, scope,
-                          started)
-        out = ExchangeSend(send, request_id, capture, self.record_limit)
+        out = Exchange(send, scope, request_id, tenant if valid else DEFAULT_TENANT,
+                       slug if service else None, time.time(), self.record_limit)
         try:
             if not valid:
                 check_tenant(tenant)
@@ -100,7 +99,7 @@ class Gateway:
                 if length == 0 and isinstance(service, LocalService):  # the hot path: no body to read
                     await service.app(sub, receive, out)
                 else:
-                    await self._with_body(service, sub, receive, out, length, capture)
+                    await self._with_body(service, sub, receive, out, length)
         except SandboxError as exc:
             await self._error(exc, scope, receive, out)
         except BodyTooLarge:
@@ -111,10 +110,10 @@ class Gateway:
                 failure = SandboxError(500, "HTTP-0500", f"Service {slug!r} failed.", issue="exception")
                 await self._error(failure, scope, receive, out)
         finally:
-            capture.duration = time.perf_counter() - clock
-            capture.status = out.status or 500
-            self.recorder.add(capture)
-            self.metrics.observe(capture.service, capture.status, capture.duration)
+            out.duration = time.perf_counter() - clock
+            out.status = out.status or 500
+            self.recorder.add(out)
+            self.metrics.observe(out.service, out.status, out.duration)
 
     def _service_scope(
         self, service: Service, scope: Scope, tenant: str, request_id: str, prefix: str,
@@ -131,20 +130,19 @@ class Gateway:
         return sub, length
 
     async def _with_body(
-        self, service: Service, sub: Scope, receive: Receive, send: ExchangeSend, length: int | None,
-        capture: Capture,
+        self, service: Service, sub: Scope, receive: Receive, send: Exchange, length: int | None,
     ) -> None:
         """Forward a request with a body: buffered (and limited) in-process, streamed to a URL."""
         if isinstance(service, RemoteService):
             raw = sub.get("raw_path") or sub["path"].encode()
             prefix = sub["root_path"]
             raw_rest = raw[len(prefix):] if raw.startswith(prefix.encode()) else raw_path_after(sub, prefix)
-            received = capture_receive(receive, capture, self.record_limit)
+            received = capture_receive(receive, send, self.record_limit)
             await service.forward(sub, received, send, raw_rest=raw_rest or b"/", limit=self.max_body)
             return
         assert isinstance(service, LocalService)
         body = await read_body(receive, self.max_body)
-        capture.request_body, capture.request_size = body, len(body)
+        send.request_body, send.request_size = body, len(body)
         replayed = False
 
         async def replay() -> Message:
@@ -156,7 +154,7 @@ class Gateway:
 
         await service.app(sub, replay, send)
 
-    async def _error(self, exc: SandboxError, scope: Scope, receive: Receive, send: ExchangeSend) -> None:
+    async def _error(self, exc: SandboxError, scope: Scope, receive: Receive, send: Exchange) -> None:
         if send.status:  # the response has started: nothing sane to add to it
             logger.warning("Gateway error after the response started: %s", exc.diagnostics)
             return
@@ -175,7 +173,7 @@ def raw_path_after(scope: Scope, prefix: str) -> bytes:
     return quote(scope["path"][len(prefix):], safe="/:@!$&'()*+,;=-._~").encode()
 
 
-def capture_receive(receive: Receive, capture: Capture, limit: int) -> Receive:
+def capture_receive(receive: Receive, exchange: Exchange, limit: int) -> Receive:
     """``receive`` that also keeps the first ``limit`` bytes of a streamed request body."""
     kept: list[bytes] = []
 
@@ -183,11 +181,11 @@ def capture_receive(receive: Receive, capture: Capture, limit: int) -> Receive:
         message = await receive()
         chunk = message.get("body", b"") if message["type"] == "http.request" else b""
         if chunk:
-            capture.request_size += len(chunk)
+            exchange.request_size += len(chunk)
             room = limit - sum(map(len, kept))
             if room > 0:
                 kept.append(chunk[:room])
-                capture.request_body = b"".join(kept)
+                exchange.request_body = b"".join(kept)
         return message
 
     return wrapped

@@ -1,4 +1,4 @@
-"""Hot-path helpers of the gateway's ASGI layer: request ids, service headers, body and response capture."""
+"""Hot-path pieces of the gateway's ASGI layer: request ids, service headers, request bodies, exchanges."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from starlette.types import Message, Receive, Send
 
 from core.tenancy import TENANT_HEADER
 from gateway.proxy import BodyTooLarge
-from gateway.recorder import Capture
 
 REQUEST_ID = b"x-request-id"
 REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -18,8 +17,6 @@ REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 GATEWAY_SET = frozenset({
     TENANT_HEADER.encode(), REQUEST_ID, b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix",
 })
-
-
 TENANT_KEY = TENANT_HEADER.encode()
 _FIXED: dict[tuple[str, str, str], list[tuple[bytes, bytes]]] = {}  # headers set per scheme, prefix, tenant
 
@@ -96,20 +93,42 @@ async def read_body(receive: Receive, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-class ExchangeSend:
-    """``send`` that echoes ``X-Request-ID`` and keeps the status and the first bytes of the response.
+class Exchange:
+    """One exchange in flight: the ``send`` the service calls, and what the recorder will keep of it.
 
-    A plain callable returning the wrapped ``send``'s awaitable: no extra coroutine per message.
+    As ``send`` it echoes ``X-Request-ID`` and keeps the status, the headers and the first ``limit``
+    bytes of the response; it is a plain callable returning the wrapped ``send``'s awaitable, so no
+    coroutine is added per message.
     """
 
-    __slots__ = ("send", "request_id", "capture", "limit", "status")
+    __slots__ = (
+        "send", "request_id", "limit", "status", "tenant", "service", "method", "path", "query",
+        "request_headers", "started", "duration", "request_body", "request_size", "response_headers",
+        "response_chunks", "response_kept", "response_size",
+    )
 
-    def __init__(self, send: Send, request_id: str, capture: Capture | None, limit: int) -> None:
+    def __init__(
+        self, send: Send, scope: dict, request_id: str, tenant: str, service: str | None, started: float,
+        limit: int,
+    ) -> None:
         self.send = send
-        self.request_id = request_id.encode()
-        self.capture = capture
+        self.request_id = request_id
         self.limit = limit
         self.status = 0
+        self.tenant = tenant
+        self.service = service
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query: bytes = scope["query_string"]
+        self.request_headers: list[tuple[bytes, bytes]] = scope["headers"]  # the client's, untouched
+        self.started = started  # time.time() at the start
+        self.duration = 0.0  # seconds, set when the exchange ends
+        self.request_body = b""
+        self.request_size = 0
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_chunks: list[bytes] = []
+        self.response_kept = 0
+        self.response_size = 0
 
     def __call__(self, message: Message) -> Awaitable[None]:
         kind = message["type"]
@@ -119,19 +138,17 @@ class ExchangeSend:
                 if name == REQUEST_ID:  # the service echoed the id it was given
                     break
             else:
-                headers = [*headers, (REQUEST_ID, self.request_id)]
+                headers = [*headers, (REQUEST_ID, self.request_id.encode())]
                 message = {**message, "headers": headers}
             self.status = message["status"]
-            if self.capture is not None:
-                self.capture.response_headers = headers
-        elif kind == "http.response.body" and self.capture is not None:
+            self.response_headers = headers
+        elif kind == "http.response.body":
             body = message.get("body", b"")
             if body:
-                capture = self.capture
-                capture.response_size += len(body)
-                room = self.limit - capture.response_kept
+                self.response_size += len(body)
+                room = self.limit - self.response_kept
                 if room > 0:
                     piece = body if len(body) <= room else body[:room]
-                    capture.response_chunks.append(piece)
-                    capture.response_kept += len(piece)
+                    self.response_chunks.append(piece)
+                    self.response_kept += len(piece)
         return self.send(message)

@@ -23,6 +23,7 @@ HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
 })
 UPSTREAM_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+READY_TIMEOUT = 2.0
 
 
 class BodyTooLarge(Exception):
@@ -63,17 +64,19 @@ class Service:
         token = self.settings.admin_token
         return {ADMIN_TOKEN_HEADER: token.get_secret_value()} if token else {}
 
-    async def admin(self, method: str, path: str) -> httpx.Response:
+    async def admin(self, method: str, path: str, *, timeout: float | None = None) -> httpx.Response:
         """Call one of the service's own routes (seed, wipe, readyz) as the gateway."""
         assert self.client is not None, "the gateway lifespan has not started"
         try:
-            return await self.client.request(method, path, headers=self.admin_headers())
+            return await self.client.request(
+                method, path, headers=self.admin_headers(), timeout=timeout or UPSTREAM_TIMEOUT
+            )
         except httpx.HTTPError as exc:
             raise unavailable(self.slug, exc) from exc
 
     async def ready(self) -> bool:
         try:
-            return (await self.admin("GET", "/readyz")).status_code == 200
+            return (await self.admin("GET", "/readyz", timeout=READY_TIMEOUT)).status_code == 200
         except SandboxError:
             return False
 
@@ -109,8 +112,8 @@ class RemoteService(Service):
     async def stop(self) -> None:
         self.client = None  # the shared client is closed by the gateway
 
-    async def admin(self, method: str, path: str) -> httpx.Response:
-        return await super().admin(method, self.url + path)
+    async def admin(self, method: str, path: str, *, timeout: float | None = None) -> httpx.Response:
+        return await super().admin(method, self.url + path, timeout=timeout)
 
     async def forward(
         self, scope: Scope, receive: Receive, send: Send, *, raw_rest: bytes, limit: int

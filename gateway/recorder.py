@@ -1,10 +1,10 @@
 """The exchange recorder: every request/response crossing the gateway, per tenant, secrets masked.
 
-The hot path only fills a :class:`Capture` (raw headers, the first ``record_body_bytes`` of each body)
-and appends it to a buffer. A background task writes the buffer in batches, at least every
-``FLUSH_SECONDS`` and as soon as ``BATCH_SIZE`` captures wait: secrets masked, under load as one blob
-appended to a journal, which becomes exchange rows when traffic is light. Reads write everything first,
-so they see every exchange.
+The hot path fills a :class:`gateway.dispatch.Exchange` (raw headers, the first ``record_body_bytes`` of
+each body) and, when the response ends, appends an entry of plain values, secrets masked, to a buffer. A
+background task writes the buffer in batches, at least every ``FLUSH_SECONDS`` and as soon as
+``BATCH_SIZE`` entries wait; under load a batch is appended to a journal as one blob, which becomes
+exchange rows when traffic is light. Reads write everything first, so they see every exchange.
 
 Recording must cost little next to the request it records (a FHIR read takes ~100 µs): a row holds the
 columns the API filters and lists on, plus the masked headers and kept bodies in one ``marshal`` blob
@@ -24,6 +24,7 @@ from typing import Any
 
 from core.db import Database
 from gateway import store
+from gateway.dispatch import Exchange
 from gateway.masking import actor_of, encode_body, headers_dict, mask_raw
 
 logger = logging.getLogger(__name__)
@@ -34,46 +35,17 @@ HEAVY_BATCH = 50  # rows per flush from which batches go to the journal (about 1
 DETAIL_FORMAT = 1  # first item of every detail blob, should its layout ever change
 
 
-class Capture:
-    """What the hot path keeps of one exchange, until the writer turns it into a stored entry."""
-
-    __slots__ = (
-        "tenant", "request_id", "service", "method", "path", "query", "request_headers", "started",
-        "duration", "request_body", "request_size", "status", "response_headers", "response_chunks",
-        "response_kept", "response_size",
-    )
-
-    def __init__(
-        self, tenant: str, request_id: str, service: str | None, scope: dict, started: float
-    ) -> None:
-        self.tenant = tenant
-        self.request_id = request_id
-        self.service = service
-        self.method: str = scope["method"]
-        self.path: str = scope["path"]
-        self.query: bytes = scope["query_string"]
-        self.request_headers: list[tuple[bytes, bytes]] = scope["headers"]  # the client's, untouched
-        self.started = started  # time.time() at the start
-        self.duration = 0.0  # seconds
-        self.request_body = b""
-        self.request_size = 0
-        self.status = 0
-        self.response_headers: list[tuple[bytes, bytes]] = []
-        self.response_chunks: list[bytes] = []
-        self.response_kept = 0
-        self.response_size = 0
-
-
-def to_entry(capture: Capture, limit: int) -> tuple:
-    """What is kept of a capture, secrets masked: plain values only, so a batch marshals in one call."""
-    request_headers, authorization = mask_raw(capture.request_headers)
-    chunks = capture.response_chunks
+def to_entry(exchange: Exchange, limit: int) -> tuple:
+    """What is kept of an exchange, secrets masked: plain values only (the garbage collector untracks
+    them, and a batch marshals in one call)."""
+    x = exchange
+    request_headers, authorization = mask_raw(x.request_headers)
+    chunks = x.response_chunks
     return (
-        capture.tenant, capture.request_id, capture.service, capture.method, capture.path, capture.query,
-        capture.status, capture.duration, capture.started,
+        x.tenant, x.request_id, x.service, x.method, x.path, x.query, x.status, x.duration, x.started,
         actor_of(authorization.decode("latin-1")) if authorization else None,
-        tuple(request_headers), tuple(mask_raw(capture.response_headers)[0]), capture.request_body[:limit],
-        capture.request_size, chunks[0] if len(chunks) == 1 else b"".join(chunks), capture.response_size,
+        tuple(request_headers), tuple(mask_raw(x.response_headers)[0]), x.request_body[:limit],
+        x.request_size, chunks[0] if len(chunks) == 1 else b"".join(chunks), x.response_size,
     )
 
 
@@ -138,7 +110,7 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class Recorder:
-    """Buffers captures and writes them to the gateway database in batches."""
+    """Buffers exchange entries and writes them to the gateway database in batches."""
 
     def __init__(self, db: Database, *, body_limit: int) -> None:
         self.db = db
@@ -149,10 +121,8 @@ class Recorder:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
 
-    def add(self, capture: Capture) -> None:
-        # Kept as an entry of plain values (tuples, bytes, str), which the garbage collector untracks:
-        # buffered captures, with their lists, would make every collection traverse them.
-        self.buffer.append(to_entry(capture, self.body_limit))
+    def add(self, exchange: Exchange) -> None:
+        self.buffer.append(to_entry(exchange, self.body_limit))
         if len(self.buffer) >= BATCH_SIZE:
             self._wake.set()
 
@@ -201,7 +171,8 @@ class Recorder:
     def _store(self, entries: list[tuple], drain: bool) -> None:
         with self.db.write() as conn:
             if drain:
-                entries = [entry for blob in store.take_batches(conn) for entry in marshal.loads(blob)] + entries
+                journal = [entry for blob in store.take_batches(conn) for entry in marshal.loads(blob)]
+                entries = journal + entries
             store.insert_exchanges(conn, rows=[to_row(entry) for entry in entries])
 
     async def drop_tenant(self, tenant: str) -> None:

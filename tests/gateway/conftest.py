@@ -17,8 +17,8 @@ import pytest
 from core.settings import SandboxSettings
 from gateway.app import Gateway, create_app
 from gateway.registry import ServiceSpec
+from tests.gateway.demo_service import SPEC as DEMO_SERVICE
 
-DEMO_SERVICE = ServiceSpec(slug="demo-service", factory="tests.gateway.demo_service:create_app")
 BASE_URL = "http://sandbox.test"
 StartGateway = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

@@ -12,8 +12,10 @@ from core.app import create_service_app
 from core.db import Database
 from core.settings import ServiceSettings
 from core.tenancy import request_tenant
+from gateway.registry import ServiceSpec
 
 SLUG = "demo-service"
+SPEC = ServiceSpec(slug=SLUG, factory="tests.gateway.demo_service:create_app")
 MARKER_KEY = "marker"
 
 

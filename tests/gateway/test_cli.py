@@ -16,7 +16,7 @@ from core.db import Database
 from core.settings import SandboxSettings
 from gateway import datadir
 from gateway.cli import cli, seed_services
-from tests.gateway.conftest import DEMO_SERVICE
+from tests.gateway.demo_service import SPEC as DEMO_SERVICE
 from tests.gateway.support import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +101,16 @@ def test_up_answers_readyz_within_3_seconds_on_an_empty_data_dir(tmp_path: Path)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_seed_command_runs_on_the_registered_services(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), "--tenant", "team-d"])
+    assert result.exit_code == 0, result.output
+    assert "team-d" in result.output
+    assert (tmp_path / "data" / datadir.MARKER).exists()
+
+
+def test_seed_command_rejects_a_bad_tenant_name(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), "--tenant", "Team D"])
+    assert result.exit_code == 2
+    assert "invalid" in result.output

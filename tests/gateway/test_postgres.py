@@ -1,0 +1,33 @@
+"""The gateway's own database on PostgreSQL (``SANDBOX_DATABASE_URL``): tenants and recorded exchanges."""
+
+from __future__ import annotations
+
+from gateway import recorder as recorder_module
+
+
+async def test_tenants_and_exchanges_work_on_postgresql(start_gateway, postgres_url, monkeypatch) -> None:
+    async with start_gateway(database_url=postgres_url) as client:
+        assert (await client.post("/_admin/tenants", json={"name": "pg-a"})).status_code == 201
+        basic = {"authorization": "Basic eDp5"}  # x:y
+        await client.put("/t/pg-a/demo-service/notes/n", content="é" * 10, headers=basic)
+        monkeypatch.setattr(recorder_module, "HEAVY_BATCH", 1)
+        await client.get("/t/pg-a/demo-service/binary")
+        recorder = client.gateway.state.recorder
+        async with recorder._lock:  # journaled, as under load
+            await recorder._flush_locked(drain=False)
+
+        summaries = (await client.get("/t/pg-a/_admin/exchanges")).json()["exchanges"]
+        assert [(e["method"], e["status"]) for e in summaries] == [("GET", 200), ("PUT", 201)]
+        put = (await client.get(f"/_admin/exchanges/{summaries[1]['id']}")).json()
+        assert put["request_body"] == "é" * 10 and put["actor"] == "x"
+        assert put["request_headers"]["authorization"] == "Basic ***"
+        binary = (await client.get(f"/_admin/exchanges/{summaries[0]['id']}")).json()
+        assert binary["response_body_base64"] is True
+
+        assert (await client.post("/_admin/tenants/pg-a/reset")).status_code == 200
+        assert (await client.get("/t/pg-a/_admin/exchanges")).json()["count"] == 0
+        assert (await client.delete("/_admin/tenants/pg-a")).status_code == 204
+
+    async with start_gateway(database_url=postgres_url) as client:
+        names = [t["name"] for t in (await client.get("/_admin/tenants")).json()["tenants"]]
+        assert names == ["default"]
