@@ -31,8 +31,10 @@ class SandboxError(Exception):
         expression: Sequence[str] | None = None,
         severity: str = "error",
         headers: dict[str, str] | None = None,
+        cause: SandboxError | None = None,
     ) -> None:
         super().__init__(diagnostics)
+        self.cause = cause  # its issues follow this error's own (e.g. the failing entry of a transaction)
         self.status = status
         self.code = code
         self.diagnostics = diagnostics
@@ -42,7 +44,8 @@ class SandboxError(Exception):
         self.headers = headers or {}
 
     def issues(self) -> list[dict]:
-        return [self.make_issue(self.diagnostics, self.expression)]
+        own = [self.make_issue(self.diagnostics, self.expression)]
+        return own + self.cause.issues() if self.cause else own
 
     def make_issue(self, diagnostics: str, expression: Sequence[str] | None = None) -> dict:
         issue = {

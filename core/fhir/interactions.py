@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Connection
 
 from core.codes import Code
-from core.errors import FHIR_JSON, SandboxError
+from core.errors import SandboxError
 from core.fhir.bundles import history, searchset
 from core.fhir.declare import FhirSpec, ResourceSpec
 from core.fhir.models import validate_resource
@@ -47,10 +47,6 @@ class FhirResult:
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     stored: Stored | None = None
-
-    @property
-    def media_type(self) -> str:
-        return FHIR_JSON
 
 
 def http_date(instant: str) -> str:

@@ -84,12 +84,9 @@ class BundleProcessor:
                 results[i] = self._dispatch(conn, ctx, entry, ids.get(i))
             except SandboxError as exc:
                 method, url = entry["request"]["method"], entry["request"]["url"]
-                failure = SandboxError(exc.status, Code.TRANSACTION_FAILED,
-                                       f"Entry {i} ({method} {url}) failed, nothing was written: {exc.diagnostics}",
-                                       issue=exc.issue, expression=[f"Bundle.entry[{i}]"])
-                failure.issues = lambda exc=exc, failure=failure: [  # keep the entry's own issue(s) too
-                    failure.make_issue(failure.diagnostics, failure.expression), *exc.issues()]
-                raise failure from None
+                raise SandboxError(exc.status, Code.TRANSACTION_FAILED,
+                                   f"Entry {i} ({method} {url}) failed, nothing was written: {exc.diagnostics}",
+                                   issue=exc.issue, expression=[f"Bundle.entry[{i}]"], cause=exc) from None
         return [results[i] for i in range(len(entries))]
 
     def _assign_ids(self, entries: list[dict]) -> tuple[dict[int, str], dict[str, str]]:
