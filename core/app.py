@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
@@ -23,8 +25,31 @@ from core.errors import SandboxError
 from core.settings import DEFAULT_TENANT, ServiceSettings
 from core.tenancy import check_tenant
 
-Seeder = Callable[[str], None]
 SANDBOX_ONLY = "sandbox-only"
+MAX_GENERATED = 5_000_000
+
+
+@dataclass(frozen=True)
+class SeedRequest:
+    """What to load into a tenant: the named personas always, plus a generated population.
+
+    The same ``seed`` gives the same generated people on every service, so the INSi identities and
+    the Annuaire professionals of one run agree without any call between services.
+    """
+
+    tenant: str
+    patients: int = 0
+    professionals: int = 0
+    seed: int = 0
+    progress: Callable[[int, int], None] | None = None  # (done, total) for long loads
+
+    def report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+Seeder = Callable[[SeedRequest], None]
+Count = Annotated[int, Query(ge=0, le=MAX_GENERATED)]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,11 +108,12 @@ def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | 
         return Response(status_code=204)
 
     @router.post("/{tenant}/seed", status_code=204)
-    def seed_tenant(tenant: str, request: Request) -> Response:
-        """Load this service's reference data into a tenant (sandbox-only, idempotent)."""
+    def seed_tenant(tenant: str, request: Request, patients: Count = 0, professionals: Count = 0,
+                    seed_value: Annotated[int, Query(alias="seed", ge=0)] = 0) -> Response:
+        """Load the personas (and ``patients``/``professionals`` generated ones) into a tenant (sandbox-only)."""
         check_admin(request, settings.sandbox)
         if seed is not None:
-            seed(check_tenant(tenant))
+            seed(SeedRequest(check_tenant(tenant), patients=patients, professionals=professionals, seed=seed_value))
         return Response(status_code=204)
 
     return router
@@ -107,7 +133,7 @@ def create_service_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         db.create_all()
         if seed is not None:
-            seed(DEFAULT_TENANT)
+            seed(SeedRequest(DEFAULT_TENANT))
         yield
         db.dispose()
 

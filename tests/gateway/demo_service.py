@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from core.app import create_service_app
+from core.app import SeedRequest, create_service_app
 from core.db import Database
 from core.settings import ServiceSettings
 from core.tenancy import request_tenant
@@ -36,10 +36,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 select(notes.c.value).where(notes.c.tenant == tenant, notes.c.key == key)
             ).scalar_one_or_none()
 
-    def seed(tenant: str) -> None:
-        if read(tenant, MARKER_KEY) is None:
+    def seed(request: SeedRequest) -> None:
+        if read(request.tenant, MARKER_KEY) is None:
             with db.write() as conn:
-                conn.execute(notes.insert().values(tenant=tenant, key=MARKER_KEY, value="seeded"))
+                conn.execute(notes.insert().values(tenant=request.tenant, key=MARKER_KEY, value="seeded"))
 
     app = create_service_app(settings, db, title="Demo service", seed=seed)
     app.state.uploads = 0

@@ -1,0 +1,168 @@
+"""Plain data types of the reference population: patients (INS identities), professionals, structures.
+
+Values are kept as a civil registry or the RPPS would hold them (accents and case included); each
+service derives its own form (INSi: uppercase ASCII traits; Annuaire: FHIR resources).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from core.identifiers import INS_NIA_OID, INS_NIR_OID
+
+Sex = Literal["M", "F"]
+MailboxType = Literal["PER", "ORG", "APP", "CAB"]
+
+
+@dataclass(frozen=True)
+class Ins:
+    """One INS: 13-character matricule, 2-digit key and the OID of its authority (NIR or NIA)."""
+
+    matricule: str
+    key: str
+    oid: str = INS_NIR_OID  # INS_NIR_OID or INS_NIA_OID ("urn:oid:..."; INSi SOAP sends the bare OID)
+    start: date | None = None  # INSHISTO DateDeb / DateFin, when known
+    end: date | None = None
+
+    @property
+    def value(self) -> str:
+        """The 15-character INS as carried in FHIR (matricule + key)."""
+        return self.matricule + self.key
+
+    @property
+    def is_nia(self) -> bool:
+        return self.oid == INS_NIA_OID
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A person with a national health identity and the five INS traits (§1.1)."""
+
+    id: str  # persona slug ("adrun-zoe") or generated id ("pat-000042")
+    birth_name: str
+    first_names: tuple[str, ...]  # the birth first-name list, in order
+    sex: Sex
+    birth_date: str  # YYYY-MM-DD
+    birth_place: str  # INSEE COG: department + commune, or 99 + country code
+    ins: Ins | None  # None: INSi never finds this person (CNDA HOUILLES)
+    history: tuple[Ins, ...] = ()  # INSHISTO, in the order INSi lists them
+    used_name: str | None = None
+    tiq_first_name: bool = True  # False: INSi's TIQ omits <Prenom> (CNDA ECETINSI)
+    note: str = ""  # what the persona demonstrates
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """An MSSanté mailbox (§3.3): address, type, and the directory metadata."""
+
+    address: str
+    type: MailboxType
+    description: str = ""
+    service: str = ""
+    liste_rouge: bool = False
+
+
+@dataclass(frozen=True)
+class Address:
+    line: str
+    postal_code: str
+    city: str
+    insee: str = ""  # COG of the commune
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A structure: legal entity (EJ) or geographical entity (EG), as in FINESS / the RASS."""
+
+    id: str
+    name: str  # raison sociale
+    kind: str  # "hospital-ej", "hospital-eg", "pharmacy", "laboratory", "gp-practice", ...
+    level: Literal["EJ", "EG"]
+    finess: str | None = None  # FINESS EJ for an EJ, FINESS ET/EG for an EG
+    siren: str | None = None
+    siret: str | None = None
+    part_of: str | None = None  # id of the EJ an EG belongs to
+    alias: str | None = None  # enseigne
+    sector: str = ""  # TRE_R02 SecteurActivite code, e.g. "SA01"
+    category: str = ""  # FINESS category code (JDV_J129), e.g. "355"
+    address: Address | None = None
+    phone: str | None = None
+    mailboxes: tuple[Mailbox, ...] = ()
+    active: bool = True
+
+    @property
+    def id_nat_struct(self) -> str:
+        """idNat_Struct: 1 + FINESS, else 3 + SIRET, else 2 + SIREN (§0.4)."""
+        if self.finess:
+            return "1" + self.finess
+        if self.siret:
+            return "3" + self.siret
+        return "2" + (self.siren or self.id)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A situation d'exercice: where and how a professional practises (PractitionerRole)."""
+
+    id: str  # idSituationExercice (numeric string)
+    organization: str  # Organization.id
+    mode: str = "L"  # TRE_R23 ModeExercice: L libéral, S salarié, B bénévole
+    role: str = ""  # TRE_R21 Fonction, e.g. "FON-05"
+    genre: str = "GENR01"  # TRE_R22 GenreActivite
+    mailboxes: tuple[Mailbox, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class SmartCard:
+    """A CPx card (as-ext-smartcard): type (TRE_R87), number and validity."""
+
+    type: str  # "CPS", "CPF", ...
+    number: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Professional:
+    """A health professional registered in the RPPS."""
+
+    id: str
+    rpps: str  # 11 digits
+    family: str
+    given: str
+    civility: str  # "M" or "MME" (name.prefix)
+    profession: str  # TRE_G15 code: 10 médecin, 21 pharmacien, 60 infirmier, 50 sage-femme, 70 MK, ...
+    category: str = "C"  # TRE_R09 CategorieProfessionnelle: C civil, M militaire, E étudiant
+    exercise_civility: str | None = None  # "DR", "PR" (name.suffix)
+    specialty: str | None = None  # savoir-faire code (TRE_R38), e.g. "SM54" médecine générale
+    situations: tuple[Situation, ...] = ()
+    mailboxes: tuple[Mailbox, ...] = ()  # PER mailboxes carried by the Practitioner itself
+    cards: tuple[SmartCard, ...] = ()
+    ecps: bool = True  # has the e-CPS app (Pro Santé Connect mobile login)
+    active: bool = True
+    note: str = ""
+
+    @property
+    def id_nat_ps(self) -> str:
+        return "8" + self.rpps
+
+
+@dataclass
+class Population:
+    """A set of patients, professionals and organisations, indexed by id."""
+
+    patients: list[Patient] = field(default_factory=list)
+    professionals: list[Professional] = field(default_factory=list)
+    organizations: list[Organization] = field(default_factory=list)
+
+    def patient(self, pid: str) -> Patient:
+        return next(p for p in self.patients if p.id == pid)
+
+    def professional(self, pid: str) -> Professional:
+        return next(p for p in self.professionals if p.id == pid)
+
+    def organization(self, oid: str) -> Organization:
+        return next(o for o in self.organizations if o.id == oid)
