@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import date
 
 from core.identifiers import INS_NIA_OID
-from core.population.model import Ins, Patient
+from core.population.model import (
+    Address,
+    Ins,
+    Mailbox,
+    Organization,
+    Patient,
+    Population,
+    Professional,
+    Situation,
+    SmartCard,
+)
 
 CNDA_PATIENTS: tuple[Patient, ...] = (
     Patient("adrun-zoe", "ADRUN", ("ZOE",), "F", "1975-12-31", "63220", Ins("2751263220749", "74"),
@@ -37,3 +47,132 @@ CNDA_PATIENTS: tuple[Patient, ...] = (
             Ins("1090763220888", "35", oid=INS_NIA_OID),
             note="A NIA (OID ...4.9) whose digits look like a NIR: only the OID tells."),
 )
+
+# Extra everyday patients for journeys: a family (mother with a used name, father born abroad, twins with
+# consecutive order numbers in the same birth register) and a patient with an apostrophe in her name.
+FAMILY_PATIENTS: tuple[Patient, ...] = (
+    Patient("lefevre-helene", "LEFÈVRE", ("Hélène", "Marie"), "F", "1986-04-12", "63113",
+            Ins("2860463113041", "27"), used_name="MARTIN",
+            note="Accented birth name and first name; uses her spouse's name MARTIN."),
+    Patient("martin-julien", "MARTIN", ("Julien", "Antoine"), "M", "1984-09-03", "99134",
+            Ins("1840999134027", "25"), note="Born abroad (Espagne, 99134)."),
+    Patient("martin-lefevre-lucas", "MARTIN-LEFÈVRE", ("Lucas",), "M", "2019-05-20", "63113",
+            Ins("1190563113512", "92"), note="Twin of Chloé: same birth, order number 512."),
+    Patient("martin-lefevre-chloe", "MARTIN-LEFÈVRE", ("Chloé", "Rose"), "F", "2019-05-20", "63113",
+            Ins("2190563113513", "41"), note="Twin of Lucas: same birth, order number 513."),
+    Patient("ndiaye-aminata", "N'DIAYE", ("Aminata",), "F", "1992-03-08", "99341",
+            Ins("2920399341018", "76"), note="Apostrophe in the birth name; born in Sénégal (99341)."),
+)
+
+CLERMONT = ("63000", "Clermont-Ferrand", "63113")
+
+
+def _address(line: str) -> Address:
+    return Address(line, *CLERMONT)
+
+
+def _org_boxes(domain: str, *boxes: tuple[str, str, str, str]) -> tuple[Mailbox, ...]:
+    """Mailboxes of a structure: (local part, type, description, service) on ``<domain>.mssante.fr``."""
+    return tuple(Mailbox(f"{local}@{domain}.mssante.fr", kind, description, service)  # type: ignore[arg-type]
+                 for local, kind, description, service in boxes)
+
+
+# Persona structures: FINESS 638xxxxxC, SIREN 81234xxxC / 26630xxxC (public body), all Luhn-valid. The
+# generator uses other ranges (see generator.py), so the two never collide.
+ORGANIZATIONS: tuple[Organization, ...] = (
+    Organization("ch-volcans-ej", "CENTRE HOSPITALIER DES VOLCANS", "hospital-ej", "EJ", finess="638000018",
+                 siren="266300011", address=_address("12 boulevard des Volcans"), phone="04 73 00 10 00"),
+    Organization("ch-volcans", "CENTRE HOSPITALIER DES VOLCANS", "hospital-eg", "EG", finess="638000026",
+                 siret="26630001100019", part_of="ch-volcans-ej", alias="CH des Volcans", sector="SA01",
+                 category="355", address=_address("12 boulevard des Volcans"), phone="04 73 00 10 00",
+                 mailboxes=_org_boxes("ch-volcans",
+                                      ("accueil", "ORG", "Accueil et admissions", "Admissions"),
+                                      ("cardiologie", "ORG", "Secrétariat de cardiologie", "Cardiologie"),
+                                      ("maternite", "ORG", "Secrétariat de la maternité", "Maternité"),
+                                      ("dpi", "APP", "Dossier patient informatisé (envois automatiques)", ""))),
+    Organization("pharmacie-du-centre-ej", "SELARL PHARMACIE DU CENTRE", "pharmacy-ej", "EJ", finess="638000034",
+                 siren="812345015", address=_address("3 place de Jaude"), phone="04 73 00 20 00"),
+    Organization("pharmacie-du-centre", "PHARMACIE DU CENTRE", "pharmacy", "EG", finess="638000042",
+                 siret="81234501500018", part_of="pharmacie-du-centre-ej", sector="SA33", category="620",
+                 address=_address("3 place de Jaude"), phone="04 73 00 20 00",
+                 mailboxes=_org_boxes("pharmacie-du-centre",
+                                      ("contact", "ORG", "Pharmacie du Centre", "Officine"),
+                                      ("lgo", "APP", "Logiciel de gestion d'officine", ""))),
+    Organization("labo-des-domes-ej", "SELAS LABORATOIRE DES DÔMES", "laboratory-ej", "EJ", finess="638000059",
+                 siren="812345023", address=_address("40 avenue des Dômes"), phone="04 73 00 30 00"),
+    Organization("labo-des-domes", "LABORATOIRE DES DÔMES - SITE JAUDE", "laboratory", "EG", finess="638000067",
+                 siret="81234502300012", part_of="labo-des-domes-ej", alias="Labo des Dômes", sector="SA25",
+                 category="611", address=_address("40 avenue des Dômes"), phone="04 73 00 30 00",
+                 mailboxes=_org_boxes("labo-des-domes",
+                                      ("resultats", "ORG", "Résultats de biologie", "Biologie"),
+                                      ("sil", "APP", "Système informatique de laboratoire", ""))),
+    Organization("msp-des-puys", "MAISON DE SANTÉ DES PUYS", "gp-practice", "EG", siren="812345031",
+                 siret="81234503100015", sector="SA08", address=_address("8 rue des Puys"), phone="04 73 00 40 00",
+                 mailboxes=_org_boxes("msp-des-puys",
+                                      ("secretariat", "ORG", "Secrétariat de la maison de santé", "Accueil"),
+                                      ("lgc", "APP", "Logiciel de gestion de cabinet", ""))),
+)
+
+
+def _per(address: str) -> tuple[Mailbox, ...]:
+    return (Mailbox(address, "PER"),)
+
+
+def _cps(number: str) -> tuple[SmartCard, ...]:
+    return (SmartCard("CPS", number, date(2024, 1, 15), date(2027, 1, 14)),)
+
+
+# The two ANS test professionals are reproduced exactly (§0.3); the others use RPPS 99799xxxxxC (Luhn).
+# Savoir-faire SM54 (médecine générale) is confirmed; SM04 (cardiologie) is unconfirmed (U).
+PROFESSIONALS: tuple[Professional, ...] = (
+    Professional("robert-specialiste", "99700218896", "SPECIALISTE0021889", "ROBERT", "M", "10",
+                 exercise_civility="DR",
+                 situations=(Situation("1000000101", "ch-volcans", mode="S"),),
+                 mailboxes=_per("robert.specialiste0021889@medecin.mssante.fr"), cards=_cps("3199000001"),
+                 note="ANS test professional (PSC userinfo SubjectNameID 899700218896)."),
+    Professional("kit-doc", "99700427869", "DOC0042786", "KIT", "M", "10", exercise_civility="DR",
+                 situations=(Situation("1000000102", "msp-des-puys"),),
+                 mailboxes=_per("kit.doc0042786@medecin.mssante.fr"), cards=_cps("3199000002"),
+                 note="ANS test professional (PSC test tokens, idNat_PS 899700427869)."),
+    Professional("dr-leroy", "99799000015", "LEROY", "Claire", "MME", "10", exercise_civility="DR",
+                 specialty="SM54",
+                 situations=(Situation("1000000103", "msp-des-puys",
+                                       mailboxes=_per("dr.leroy@msp-des-puys.mssante.fr")),),
+                 mailboxes=_per("claire.leroy@medecin.mssante.fr"), cards=_cps("3199000003"),
+                 note="General practitioner (médecin traitant) in a maison de santé."),
+    Professional("dr-benali", "99799000023", "BENALI", "Karim", "M", "10", exercise_civility="DR",
+                 specialty="SM04",
+                 situations=(Situation("1000000104", "ch-volcans", mode="S",
+                                       mailboxes=_per("karim.benali@ch-volcans.mssante.fr")),),
+                 cards=_cps("3199000004"), note="Hospital cardiologist; his mailbox belongs to his situation."),
+    Professional("pharmacien-girard", "99799000031", "GIRARD", "Luc", "M", "21",
+                 situations=(Situation("1000000105", "pharmacie-du-centre"),),
+                 mailboxes=_per("luc.girard@pharmacien.mssante.fr"), cards=_cps("3199000005"),
+                 note="Pharmacist owning the Pharmacie du Centre (dispenses e-prescriptions)."),
+    Professional("biologiste-nguyen", "99799000049", "NGUYEN", "Minh", "M", "21",
+                 situations=(Situation("1000000106", "labo-des-domes"),),
+                 mailboxes=_per("minh.nguyen@labo-des-domes.mssante.fr"), cards=_cps("3199000006"),
+                 note="Pharmacist biologist at the Laboratoire des Dômes (sends results)."),
+    Professional("infirmiere-petit", "99799000056", "PETIT", "Amélie", "MME", "60",
+                 situations=(Situation("1000000107", "ch-volcans", mode="S"),),
+                 mailboxes=_per("amelie.petit@infirmier.mssante.fr"), cards=_cps("3199000007"),
+                 note="Hospital nurse."),
+    Professional("sage-femme-roux", "99799000064", "ROUX", "Léa", "MME", "50",
+                 situations=(Situation("1000000108", "ch-volcans", mode="S",
+                                       mailboxes=_per("lea.roux@ch-volcans.mssante.fr")),),
+                 cards=_cps("3199000008"), note="Midwife at the maternity of the CH des Volcans."),
+    Professional("kine-de-la-fontaine", "99799000072", "DE LA FONTAINE", "Jean-Baptiste", "M", "70",
+                 situations=(Situation("1000000109", "msp-des-puys"),),
+                 mailboxes=_per("jean-baptiste.delafontaine@msp-des-puys.mssante.fr"), cards=_cps("3199000009"),
+                 note="Physiotherapist (masseur-kinésithérapeute); composite first name, particle surname."),
+    Professional("dr-faure", "99799000080", "FAURE", "Henri", "M", "10", exercise_civility="DR", specialty="SM54",
+                 situations=(Situation("1000000110", "msp-des-puys", active=False),),
+                 ecps=False, active=False,
+                 note="Retired GP: the directory shows him deactivated (id, identifiers, active=false)."),
+)
+
+
+def personas() -> Population:
+    """A fresh population of the named personas: CNDA and family patients, professionals, structures."""
+    return Population(patients=[*CNDA_PATIENTS, *FAMILY_PATIENTS], professionals=list(PROFESSIONALS),
+                      organizations=list(ORGANIZATIONS))

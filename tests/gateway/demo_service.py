@@ -17,6 +17,8 @@ from gateway.registry import ServiceSpec
 SLUG = "demo-service"
 SPEC = ServiceSpec(slug=SLUG, factory="tests.gateway.demo_service:create_app")
 MARKER_KEY = "marker"
+REQUEST_KEY = "seed-request"  # what the last SeedRequest asked for, as "patients professionals seed"
+FAILING_SEED = 13  # a SeedRequest with this seed makes the seeder fail (the CLI's error path)
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
@@ -37,9 +39,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             ).scalar_one_or_none()
 
     def seed(request: SeedRequest) -> None:
-        if read(request.tenant, MARKER_KEY) is None:
-            with db.write() as conn:
+        if request.seed == FAILING_SEED:
+            raise ValueError(f"the demo seeder refuses seed {FAILING_SEED}")
+        asked = f"{request.patients} {request.professionals} {request.seed}"
+        first = read(request.tenant, MARKER_KEY) is None
+        with db.write() as conn:
+            if first:
                 conn.execute(notes.insert().values(tenant=request.tenant, key=MARKER_KEY, value="seeded"))
+            conn.execute(notes.delete().where(notes.c.tenant == request.tenant, notes.c.key == REQUEST_KEY))
+            conn.execute(notes.insert().values(tenant=request.tenant, key=REQUEST_KEY, value=asked))
+        total = request.patients + request.professionals
+        for done in range(0, total + 1, max(1, total // 4)):
+            request.report(done, total)
 
     app = create_service_app(settings, db, title="Demo service", seed=seed)
     app.state.uploads = 0

@@ -12,10 +12,13 @@ import httpx
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from core.app import MAX_GENERATED
 from core.db import Database
 from core.settings import SandboxSettings
+from gateway import cli as cli_module
 from gateway import datadir
 from gateway.cli import cli, seed_services
+from tests.gateway.demo_service import FAILING_SEED, REQUEST_KEY
 from tests.gateway.demo_service import SPEC as DEMO_SERVICE
 from tests.gateway.support import free_port, wait_ready
 
@@ -114,3 +117,67 @@ def test_seed_command_rejects_a_bad_tenant_name(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), "--tenant", "Team D"])
     assert result.exit_code == 2
     assert "invalid" in result.output
+
+
+async def test_seed_services_passes_counts_and_seed_and_relays_progress(tmp_path) -> None:
+    settings = SandboxSettings(data_dir=tmp_path / "data")
+    reports: list[tuple[str, int, int]] = []
+    await seed_services(settings, [DEMO_SERVICE], "team-e", patients=40, professionals=8, seed=7,
+                        progress=lambda slug, done, total: reports.append((slug, done, total)))
+    assert _note(settings, "team-e", REQUEST_KEY) == "40 8 7"
+    assert reports[-1] == ("demo-service", 48, 48) and all(r[0] == "demo-service" for r in reports)
+
+
+def test_seed_command_passes_the_generated_counts_to_every_service(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cli_module, "DEFAULT_SERVICES", [DEMO_SERVICE])
+    data = tmp_path / "data"
+    result = runner.invoke(cli, ["seed", "--data-dir", str(data), "--tenant", "team-f", "--patients", "1000",
+                                 "--professionals", "200", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    assert "1,000 generated patients" in result.output and "seed 5" in result.output
+    assert _note(SandboxSettings(data_dir=data), "team-f", REQUEST_KEY) == "1000 200 5"
+
+
+def test_seed_command_without_counts_seeds_the_personas_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cli_module, "DEFAULT_SERVICES", [DEMO_SERVICE])
+    data = tmp_path / "data"
+    result = runner.invoke(cli, ["seed", "--data-dir", str(data), "--tenant", "team-g"])
+    assert result.exit_code == 0, result.output
+    assert _note(SandboxSettings(data_dir=data), "team-g", REQUEST_KEY) == "0 0 0"
+
+
+def test_seed_command_rejects_a_negative_or_huge_count(tmp_path: Path) -> None:
+    for option, value in (("--patients", "-1"), ("--professionals", str(MAX_GENERATED + 1))):
+        result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), option, value])
+        assert result.exit_code == 2
+        assert option in result.output
+
+
+def test_seed_command_names_the_failing_service_and_the_fix(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cli_module, "DEFAULT_SERVICES", [DEMO_SERVICE])
+    result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), "--seed", str(FAILING_SEED)])
+    assert result.exit_code == 1
+    assert "demo-service" in result.output and "refuses seed" in result.output and "reset --yes" in result.output
+
+
+async def test_admin_seed_route_still_passes_the_counts(tmp_path) -> None:
+    settings = SandboxSettings(data_dir=tmp_path / "data")
+    app = DEMO_SERVICE.build_app(DEMO_SERVICE.build_settings(settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            response = await client.post("/_admin/tenants/team-h/seed",
+                                         params={"patients": 3, "professionals": 2, "seed": 4})
+            assert response.status_code == 204
+    assert _note(settings, "team-h", REQUEST_KEY) == "3 2 4"
+
+
+def _note(settings: SandboxSettings, tenant: str, key: str) -> str | None:
+    db = Database(settings.sqlite_url("demo_service"), prefix="demo_service")
+    try:
+        with db.read() as conn:
+            return conn.execute(
+                text("SELECT value FROM demo_service_notes WHERE tenant = :t AND key = :k"), {"t": tenant, "k": key}
+            ).scalar_one_or_none()
+    finally:
+        db.dispose()
