@@ -89,20 +89,47 @@ class OAuthError(SandboxError):
 
 
 class SoapFault(SandboxError):
-    """SOAP 1.2 Fault: ``Code/Value`` is ``Sender`` or ``Receiver``, the real code goes in ``Subcode``."""
+    """SOAP 1.2 Fault: ``Code/Value`` is ``Sender`` or ``Receiver``, the real code goes in ``Subcode``.
 
-    def __init__(self, subcode: str, reason: str, *, sender: bool = True, status: int | None = None):
+    ``value`` overrides ``Code/Value`` (``soap:VersionMismatch``, ``soap:MustUnderstand``); ``subsubcode``
+    nests a second Subcode (WS-Addressing faults use two levels); ``detail`` and ``header`` are XML
+    fragments placed in ``soap:Detail`` and ``soap:Header``; ``namespaces`` declares the prefixes they
+    (or the subcode QNames) use on the envelope.
+    """
+
+    def __init__(
+        self,
+        subcode: str,
+        reason: str,
+        *,
+        sender: bool = True,
+        status: int | None = None,
+        value: str | None = None,
+        subsubcode: str = "",
+        detail: str = "",
+        header: str = "",
+        namespaces: dict[str, str] | None = None,
+    ):
         super().__init__(status or (400 if sender else 500), subcode, reason, issue="processing")
         self.sender = sender
+        self.value = value or ("soap:Sender" if sender else "soap:Receiver")
+        self.subsubcode = subsubcode
+        self.detail = detail
+        self.header = header
+        self.namespaces = namespaces or {}
 
     def render(self) -> Response:
-        value = "soap:Sender" if self.sender else "soap:Receiver"
+        declared = "".join(f' xmlns:{p}="{escape(uri)}"' for p, uri in self.namespaces.items())
+        subcode = ""
+        for level in reversed([c for c in (self.code, self.subsubcode) if c]):
+            subcode = f"<soap:Subcode><soap:Value>{escape(level)}</soap:Value>{subcode}</soap:Subcode>"
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>'
-            '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault>'
-            f"<soap:Code><soap:Value>{value}</soap:Value>"
-            f"<soap:Subcode><soap:Value>{escape(self.code)}</soap:Value></soap:Subcode></soap:Code>"
+            f'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"{declared}>'
+            + (f"<soap:Header>{self.header}</soap:Header>" if self.header else "")
+            + f"<soap:Body><soap:Fault><soap:Code><soap:Value>{self.value}</soap:Value>{subcode}</soap:Code>"
             f'<soap:Reason><soap:Text xml:lang="fr">{escape(self.diagnostics)}</soap:Text></soap:Reason>'
-            "</soap:Fault></soap:Body></soap:Envelope>"
+            + (f"<soap:Detail>{self.detail}</soap:Detail>" if self.detail else "")
+            + "</soap:Fault></soap:Body></soap:Envelope>"
         )
         return Response(body, status_code=self.status, media_type="application/soap+xml; charset=utf-8")

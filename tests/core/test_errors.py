@@ -2,6 +2,8 @@
 
 import json
 
+from lxml import etree
+
 from core.errors import OAuthError, SandboxError, SoapFault
 
 
@@ -27,3 +29,15 @@ def test_soap_fault_renders_soap12_with_subcode():
     assert response.media_type.startswith("application/soap+xml")
     assert "<soap:Value>soap:Sender</soap:Value>" in text and "<soap:Value>siram_100</soap:Value>" in text
     assert "&lt;IDAM&gt;" in text
+
+
+def test_soap_fault_carries_nested_subcodes_header_and_detail():
+    fault = SoapFault("wsa:InvalidAddressingHeader", "x", subsubcode="wsa:InvalidCardinality", status=500,
+                      value="soap:Sender", detail='<e:Err xmlns:e="urn:e" code="1"/>', header="<h:H xmlns:h='urn:h'/>",
+                      namespaces={"wsa": "http://www.w3.org/2005/08/addressing"})
+    root = etree.fromstring(fault.render().body)
+    ns = {"s": "http://www.w3.org/2003/05/soap-envelope"}
+    assert [v.text for v in root.iterfind(".//s:Subcode/s:Value", ns)] == [
+        "wsa:InvalidAddressingHeader", "wsa:InvalidCardinality"]
+    assert root.find("s:Header", ns)[0].tag == "{urn:h}H"
+    assert root.find("s:Body/s:Fault/s:Detail", ns)[0].get("code") == "1"

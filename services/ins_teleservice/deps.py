@@ -1,0 +1,24 @@
+"""Dependencies of the INS teleservice routes, each named once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from core.db import Database
+from core.tenancy import request_tenant
+from services.ins_teleservice.settings import InsTeleserviceSettings
+
+
+def get_settings(request: Request) -> InsTeleserviceSettings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+Settings = Annotated[InsTeleserviceSettings, Depends(get_settings)]
+Db = Annotated[Database, Depends(get_db)]
+Tenant = Annotated[str, Depends(request_tenant)]

@@ -1,0 +1,1 @@
+"""Tests of the INS teleservice (INSi SOAP, FHIR façade, sandbox admin)."""

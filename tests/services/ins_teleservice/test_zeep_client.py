@@ -1,0 +1,100 @@
+"""An independent SOAP client (zeep) loads the served WSDL over HTTP from a live sandbox (gateway + INSi,
+uvicorn on a loopback port) and calls both operations with the INSi headers."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from zeep import Client
+from zeep.exceptions import Fault
+
+from core.settings import SandboxSettings
+from gateway.app import create_app
+from gateway.registry import ServiceSpec
+from tests.e2e.conftest import free_port
+
+INSI = ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
+                   "services.ins_teleservice.settings:InsTeleserviceSettings")
+
+
+@pytest.fixture(scope="module")
+def live_insi(tmp_path_factory) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(SandboxSettings(data_dir=tmp_path_factory.mktemp("insi"), public_url=base), [INSI])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the sandbox did not start")
+        time.sleep(0.02)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def client(live_insi) -> Client:
+    return Client(f"{live_insi}/t/team-zeep/ins-teleservice/lps?wsdl")
+
+
+def headers(client: Client, idam: str = "SANDBOX-IDAM-DEMO") -> list:
+    now, rid = datetime.now(UTC), str(uuid.uuid4())
+    lps = client.get_element("{urn:siram:lps:ctxlps}ContexteLPS")
+    bam = client.get_element("{urn:siram:bam:ctxbam}ContexteBAM")
+    message_id = client.get_element("{http://www.w3.org/2005/08/addressing}MessageID")
+    return [
+        lps(Id=rid, Temps=now, Emetteur="zeep-test", Nature="CTXLPS", Version="01_00",
+            LPS={"IDAM": {"_value_1": idam, "R": "4"}, "Version": "1.0", "Instance": rid, "Nom": "urn:lps:zeep:1.0"}),
+        bam(Id=rid, Temps=now, Emetteur="zeep-test", COUVERTURE={}, Version="01_02"),
+        message_id(f"uuid:{rid}"),
+    ]
+
+
+def test_zeep_sees_the_sandbox_endpoint(client, live_insi):
+    assert client.service._binding_options["address"] == f"{live_insi}/t/team-zeep/ins-teleservice/lps"
+
+
+def test_zeep_traits_search_finds_adrun_zoe(client):
+    result = client.service.rechercherInsAvecTraitsIdentite(
+        NomNaissance="ADRUN", Prenom=["ZOE"], Sexe="F", DateNaissance="1975-12-31", _soapheaders=headers(client))
+    assert (result.CR.CodeCR, result.CR.LibelleCR) == ("00", "OK")
+    assert result.INDIVIDU.INSACTIF.IdIndividu.NumIdentifiant == "2751263220749"
+    assert result.INDIVIDU.INSACTIF.OID == "1.2.250.1.213.1.4.8"
+    assert result.INDIVIDU.TIQ.ListePrenom == "ZOE"
+
+
+def test_zeep_traits_search_never_finds_houilles(client):
+    result = client.service.rechercherInsAvecTraitsIdentite(
+        NomNaissance="HOUILLES", Prenom=["PIERRE", "PAUL", "JACQUES"], Sexe="M", DateNaissance="1993-01-27",
+        _soapheaders=headers(client))
+    assert result.CR.CodeCR == "01" and result.INDIVIDU is None
+
+
+def test_zeep_vitale_search(client):
+    result = client.service.rechercherInsAvecCarteVitale(
+        MatriculeIndividu={"NumIdentifiant": "1090763220834", "Cle": "89"}, DateNaissance="2009-07-14",
+        _soapheaders=headers(client))
+    assert result.CR.CodeCR == "00"
+    assert [h.IdIndividu.NumIdentifiant for h in result.INDIVIDU.INSHISTO] == ["2090763220834", "2090663220123"]
+    assert str(result.INDIVIDU.INSHISTO[0].DateDeb) == "2019-03-01"
+
+
+def test_zeep_gets_a_fault_for_a_fake_idam(client):
+    with pytest.raises(Fault) as raised:
+        client.service.rechercherInsAvecTraitsIdentite(
+            NomNaissance="ADRUN", Prenom=["ZOE"], Sexe="F", DateNaissance="1975-12-31",
+            _soapheaders=headers(client, idam="FAKE-IDAM"))
+    fault = raised.value
+    assert fault.code == "soap:Sender"
+    assert [q.localname for q in fault.subcodes] == ["siram_100"]
+    erreur = fault.detail.find("{urn:siram}Erreur")
+    assert erreur.get("code") == "desir_550" and erreur.get("messageID").startswith("uuid:")
