@@ -45,4 +45,7 @@ class ServiceSpec:
 
 
 # Business services register here as their issues land; tests pass their own list to create_app.
-DEFAULT_SERVICES: list[ServiceSpec] = []
+DEFAULT_SERVICES: list[ServiceSpec] = [
+    ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
+                "services.ins_teleservice.settings:InsTeleserviceSettings"),
+]
