@@ -38,7 +38,7 @@ def searchset(base: str, req: SearchRequest, result: SearchResult) -> str:
         query = [*req.criteria, *req.echo, ("_count", str(req.count))]
         if offset:
             query.append(("_offset", str(offset)))
-        return f"{base}/{req.rtype}?{urlencode(query)}"
+        return f"{base}/{req.rtype}?{urlencode(query)}" if req.rtype else f"{base}?{urlencode(query)}"
 
     links = [_link("self", page_url(req.offset))]
     if not req.summary_count and req.count and req.offset + req.count < result.total:

@@ -17,8 +17,8 @@ def capability_statement(spec: FhirSpec, base: str, *, title: str, software_vers
             "type": res.type,
             "interaction": [{"code": INTERACTION_CODES[i]} for i in sorted(res.interactions)],
             "versioning": "versioned-update" if res.require_if_match else "versioned",
-            "readHistory": True,
-            "updateCreate": True,
+            "readHistory": "vread" in res.interactions,
+            "updateCreate": "update" in res.interactions,
             "conditionalCreate": "create" in res.interactions,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
@@ -33,13 +33,13 @@ def capability_statement(spec: FhirSpec, base: str, *, title: str, software_vers
             entry["profile"] = res.profile
         refs = [p for p in res.params if p.type == "reference"]
         if refs:
-            entry["searchInclude"] = [f"{res.type}:{p.name}" for p in refs]
+            entry["searchInclude"] = ["*", *[f"{res.type}:{p.name}" for p in refs]]
         revs = [f"{other.type}:{p.name}" for other in spec.resources for p in other.params
                 if p.type == "reference" and (not p.targets or res.type in p.targets)]
         if revs:
             entry["searchRevInclude"] = revs
         resources.append(entry)
-    system = [{"code": "batch"}] + ([{"code": "transaction"}] if spec.transactions else [])
+    system = [{"code": "batch"}, *([{"code": "transaction"}] if spec.transactions else []), {"code": "search-system"}]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -6,6 +6,9 @@ endpoint. A read of a live resource is the hottest path of every service, so thi
 it from the stored JSON with one raw driver query. Anything else — a query string, an unknown type,
 a bad tenant, a missing or deleted resource — goes on to the ordinary route, which also renders every
 error, so the two paths cannot disagree.
+
+A service's ``guard`` (e.g. the Annuaire's API-key check) runs here, first, for every request under the
+FHIR base: the hot path, the routes and the unknown paths alike, so no path can bypass it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.errors import SandboxError
 from core.fhir.interactions import http_date
 from core.settings import DEFAULT_TENANT
 from core.tenancy import TENANT_HEADER, TENANT_RE
@@ -28,12 +32,23 @@ class FastReads:
         self.service = service
         readable = [t for t, spec in service.spec.by_type.items() if "read" in spec.interactions]
         self.pattern = re.compile(rf"{re.escape(service.path)}/({'|'.join(readable) or '(?!)'})/({ID})")
+        self.base = service.path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
-            path, root = scope["path"], scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root):]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        guard = self.service.guard
+        if guard is not None and (path == self.base or path.startswith(self.base + "/")):
+            try:
+                guard(scope)
+            except SandboxError as exc:
+                await exc.render()(scope, receive, send)
+                return
+        if scope["method"] == "GET" and not scope.get("query_string"):
             match = self.pattern.fullmatch(path)
             if match and await self._serve(scope, send, match.group(1), match.group(2)):
                 return

@@ -1,7 +1,8 @@
 """Extraction of search-index values from a resource, and the normalisations searches rely on.
 
-Values come from each parameter's FHIRPath expression (fhirpathpy, R4 model, compiled once); the
-data type is recognised from the shape of what it returns (Identifier, CodeableConcept, Period...).
+Values come from each parameter's FHIRPath expression (compiled once: a plain-Python walker for simple
+paths, fhirpathpy otherwise, see :mod:`core.fhir.fhirpath`); the data type is recognised from the shape
+of what it returns (Identifier, CodeableConcept, Period...).
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
+from functools import lru_cache
 
-import fhirpathpy
-from fhirpathpy.models import models
-
-from core.fhir.declare import SearchParam
+from core.fhir.declare import FhirSpec, SearchParam
+from core.fhir.fhirpath import evaluator
 
 NEG_INF, POS_INF = -1e15, 1e15
 DATE_RE = re.compile(
@@ -25,13 +24,11 @@ STRING_PARTS = ("text", "family", "given", "prefix", "suffix", "line", "city", "
                 "postalCode", "country")
 
 
-@cache
-def compiled(expression: str):
-    return fhirpathpy.compile(expression, model=models["r4"])
-
-
+@lru_cache(maxsize=65536)  # names, civilities and cities repeat across a population
 def normalize(text: str) -> str:
     """Case- and accent-insensitive form used by string search ("Hélène" -> "helene")."""
+    if text.isascii():
+        return " ".join(text.lower().split())[:500]
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())[:500]
@@ -138,7 +135,7 @@ def _references(value, base_urls: tuple[str, ...]) -> list[tuple[str | None, str
 
 def extract(param: SearchParam, resource: dict, base_urls: tuple[str, ...] = ()) -> list[tuple]:
     """Index rows (without owner columns) of one parameter for one resource."""
-    values = compiled(param.expression)(resource)
+    values = evaluator(param.expression)(resource)
     rows: list[tuple] = []
     for value in values:
         if param.type == "token":
@@ -153,3 +150,33 @@ def extract(param: SearchParam, resource: dict, base_urls: tuple[str, ...] = ())
             refs = _references(value, base_urls)
             rows += [r for r in refs if not param.targets or r[0] is None or r[0] in param.targets]
     return list(dict.fromkeys(rows))
+
+
+INDEX_COLUMNS = {
+    "token": ("tenant", "rtype", "rid", "param", "system", "code"),
+    "string": ("tenant", "rtype", "rid", "param", "norm", "exact"),
+    "date": ("tenant", "rtype", "rid", "param", "low", "high"),
+    "ref": ("tenant", "rtype", "rid", "param", "target_type", "target_id", "url"),
+}
+
+
+def index_rows(spec: FhirSpec, tenant: str, resource: dict, rid: str,
+               base_urls: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """The rows of each index table for one resource, in :data:`INDEX_COLUMNS` order."""
+    rtype = resource["resourceType"]
+    rows: dict[str, list[tuple]] = {"token": [], "string": [], "date": [], "ref": []}
+    declared = spec.by_type.get(rtype)
+    if declared is None:
+        return rows
+    for param in declared.params:
+        name = param.name
+        for value in extract(param, resource, base_urls):
+            if param.type in ("token", "uri"):
+                rows["token"].append((tenant, rtype, rid, name, value[0], str(value[1])[:500]))
+            elif param.type == "string":
+                rows["string"].append((tenant, rtype, rid, name, value[0], value[1]))
+            elif param.type == "date":
+                rows["date"].append((tenant, rtype, rid, name, value[0], value[1]))
+            else:
+                rows["ref"].append((tenant, rtype, rid, name, value[0], value[1], value[2] and value[2][:500]))
+    return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import parse_qsl
@@ -155,6 +155,23 @@ class FhirApi:
         req = self.search_engine.parse(rtype, params, lenient=ctx.lenient)
         result = self.search_engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls)
         return FhirResult(200, searchset(ctx.base, req, result))
+
+    def search_system(self, conn: Connection, ctx: FhirContext, params: list[tuple[str, str]]) -> FhirResult:
+        """Search several types at once (``_type=A,B``; every searchable type without it)."""
+        names = [t.strip() for value in (v for k, v in params if k == "_type") for t in value.split(",") if t.strip()]
+        searchable = [t for t, spec in self.spec.by_type.items() if "search-type" in spec.interactions]
+        for name in names:
+            if name not in searchable:
+                raise SandboxError(400, Code.UNKNOWN_RESOURCE_TYPE, f"_type names {name[:64]!r}, which is not "
+                                   f"searchable here; use {', '.join(searchable)}.", issue="not-supported",
+                                   expression=["_type"])
+        rest = [(k, v) for k, v in params if k != "_type"]
+        requests = [self.search_engine.parse(t, rest, lenient=ctx.lenient) for t in dict.fromkeys(names or searchable)]
+        first = requests[0]
+        echo = [("_type", ",".join(dict.fromkeys(names))), *first.echo] if names else first.echo
+        page = replace(first, rtype="", criteria=list(first.criteria), echo=echo)  # before run_system pages it
+        result = self.search_engine.run_system(conn, tenant=ctx.tenant, requests=requests, base_urls=ctx.base_urls)
+        return FhirResult(200, searchset(ctx.base, page, result))
 
     def find(self, conn: Connection, ctx: FhirContext, rtype: str, query: str) -> list[Stored]:
         """Resources matching a search query string (conditional create, conditional references)."""

@@ -7,6 +7,7 @@ transaction each.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import parse_qsl
@@ -14,6 +15,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.types import Scope
 
 from core.codes import Code
 from core.db import Database
@@ -68,6 +70,7 @@ class FhirService:
     settings: ServiceSettings
     path: str = "/fhir"
     title: str = "FHIR server"
+    guard: Callable[[Scope], None] | None = None  # raises SandboxError to refuse any request under ``path``
 
     def __post_init__(self) -> None:
         self.tables = fhir_tables(self.db.metadata, self.db.prefix)
@@ -105,6 +108,22 @@ class FhirService:
             body = capability_statement(self.spec, ctx.base, title=self.title, software_version=software_version())
             return Response(json.dumps(body), media_type=FHIR_JSON)
 
+        @router.get("")
+        @router.get("/", include_in_schema=False)
+        async def search_system(request: Request) -> Response:
+            """Search several resource types at once (``_type=Practitioner,PractitionerRole``)."""
+            ctx = self.context(request)
+            with self.db.read() as conn:
+                return respond(api.search_system(conn, ctx, request.query_params.multi_items()))
+
+        @router.post("/_search")
+        async def search_system_post(request: Request) -> Response:
+            """System search with parameters in an application/x-www-form-urlencoded body."""
+            ctx = self.context(request)
+            form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+            with self.db.read() as conn:
+                return respond(api.search_system(conn, ctx, [*request.query_params.multi_items(), *form]))
+
         @router.post("")
         @router.post("/", include_in_schema=False)
         async def bundle(request: Request) -> Response:
@@ -132,6 +151,7 @@ class FhirService:
         async def create(rtype: str, request: Request) -> Response:
             """Create a resource (conditional with If-None-Exist)."""
             ctx = self.context(request)
+            api.resource_spec(rtype, "create")  # a read-only type answers 405 whatever the body
             resource, _ = await read_json(request)
             return respond(await run_in_threadpool(self.write, api.create, ctx, rtype, resource,
                                                    if_none_exist=request.headers.get("if-none-exist")))
@@ -147,6 +167,7 @@ class FhirService:
         async def update(rtype: str, rid: str, request: Request) -> Response:
             """Update (or create with a client id) a resource; honours If-Match."""
             ctx = self.context(request)
+            api.resource_spec(rtype, "update")
             resource, _ = await read_json(request)
             return respond(await run_in_threadpool(self.write, api.update, ctx, rtype, rid, resource,
                                                    if_match=request.headers.get("if-match")))
@@ -155,6 +176,7 @@ class FhirService:
         async def patch(rtype: str, rid: str, request: Request) -> Response:
             """Patch a resource with JSON Patch or FHIRPath Patch (a Parameters resource)."""
             ctx = self.context(request)
+            api.resource_spec(rtype, "patch")
             document, media = await read_json(request, allowed={*JSON_TYPES, JSON_PATCH})
             return respond(await run_in_threadpool(self.write, api.patch, ctx, rtype, rid, document,
                                                    json_patch=media == JSON_PATCH,

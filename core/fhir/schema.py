@@ -82,8 +82,8 @@ def fhir_tables(metadata: MetaData, prefix: str) -> FhirTables:
         f"{p}ix_string", metadata, *_owner_columns(),
         Column("norm", Val, nullable=False),
         Column("exact", Val, nullable=False),
-        Index(f"{p}ix_string_norm", "tenant", "rtype", "param", "norm"),
-        Index(f"{p}ix_string_exact", "tenant", "rtype", "param", "exact"),
+        # one index serves both: prefix/contains on norm, and :exact as norm = normalize(v) AND exact = v
+        Index(f"{p}ix_string_norm", "tenant", "rtype", "param", "norm", "exact"),
         Index(f"{p}ix_string_rid", "tenant", "rtype", "rid"),
     )
     date = Table(

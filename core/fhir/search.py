@@ -4,7 +4,8 @@ Supported (R4 §3.1.1.4): token, string, date, reference and uri parameters; mod
 ``:contains``, ``:missing``, ``:not`` (token) and ``:[type]`` (reference); date prefixes
 ``eq ne gt lt ge le sa eb``; comma = OR, repeated parameter = AND; one level of chaining
 (``patient.identifier=...``); ``_id``, ``_lastUpdated``, ``_count``, ``_offset``, ``_sort``,
-``_summary=count``, ``_elements``, ``_include`` and ``_revinclude`` (one level).
+``_summary=count``, ``_elements``, ``_include`` (``*`` and ``Type:*`` for every reference parameter) and
+``_revinclude`` (one level); system-level search over several types (``_type``).
 """
 
 from __future__ import annotations
@@ -125,20 +126,22 @@ class SearchEngine:
             req.elements = [e.strip() for e in value.split(",") if e.strip()]
             req.echo.append((name, value))
         elif name == "_include":
-            req.includes.append(self._include(req.rtype, value))
+            req.includes += self._include(req.rtype, value)
             req.echo.append((name, value))
         elif name == "_revinclude":
             req.revincludes.append(self._revinclude(req.rtype, value))
             req.echo.append((name, value))
 
-    def _include(self, rtype: str, value: str) -> tuple[str, str | None]:
+    def _include(self, rtype: str, value: str) -> list[tuple[str, str | None]]:
+        if value in ("*", f"{rtype}:*"):
+            return [(p.name, None) for p in self.spec.by_type[rtype].params if p.type == "reference"]
         parts = value.split(":")
         if len(parts) not in (2, 3) or parts[0] != rtype:
             raise bad_value(f"_include={value!r}: expected {rtype}:<reference parameter>[:<target type>].", "_include")
         param = self._param(rtype, parts[1])
         if param is None or param.type != "reference":
             raise bad_value(f"_include={value!r}: {parts[1]!r} is not a reference parameter of {rtype}.", "_include")
-        return parts[1], parts[2] if len(parts) == 3 else None
+        return [(parts[1], parts[2] if len(parts) == 3 else None)]
 
     def _revinclude(self, rtype: str, value: str) -> tuple[str, str]:
         parts = value.split(":")
@@ -223,8 +226,8 @@ class SearchEngine:
                 clauses.append(table.c.code == code)
             return and_(*clauses)
         if param.type == "string":
-            if modifier == "exact":
-                return table.c.exact == value
+            if modifier == "exact":  # through the norm index: equal strings have equal normal forms
+                return and_(table.c.norm == normalize(value), table.c.exact == value)
             norm = normalize(value)
             if modifier == "contains":
                 escaped = norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -262,6 +265,28 @@ class SearchEngine:
                  .order_by(*self._order(tenant, req)).limit(req.count).offset(req.offset))
         matches = [Stored(req.rtype, r.rid, r.version, r.last_updated, r.body) for r in conn.execute(query)]
         return SearchResult(total, matches, self._included(conn, tenant, req, matches))
+
+    def run_system(self, conn: Connection, *, tenant: str, requests: list[SearchRequest],
+                   base_urls: tuple[str, ...]) -> SearchResult:
+        """One page over several types, in the order given: the first request's ``_count``/``_offset``."""
+        first = requests[0]
+        offset, room = first.offset, first.count
+        total, matches, included = 0, [], []
+        res = self.t.res
+        for req in requests:
+            where = self.where(tenant, req, base_urls)
+            found = conn.execute(select(func.count()).select_from(res).where(*where)).scalar_one()
+            total += found
+            if first.summary_count or room <= 0 or offset >= found:
+                offset = max(offset - found, 0)
+                continue
+            req.count, req.offset = room, offset
+            page = self.run(conn, tenant=tenant, req=req, base_urls=base_urls)
+            matches += page.matches
+            included += page.included
+            room -= len(page.matches)
+            offset = 0
+        return SearchResult(total, matches, included)
 
     def _order(self, tenant: str, req: SearchRequest) -> list:
         res = self.t.res

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from core.codes import Code
 from core.errors import SandboxError
 from core.fhir.declare import FhirSpec
-from core.fhir.index import extract
+from core.fhir.index import INDEX_COLUMNS, index_rows
 from core.fhir.schema import FhirTables
 
 ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -207,27 +208,25 @@ class FhirStore:
             conn.execute(delete(table).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.rid == rid))
 
     def _index(self, conn: Connection, tenant: str, resource: dict, rid: str, base_urls: tuple[str, ...]) -> None:
-        rtype = resource["resourceType"]
-        spec = self.spec.by_type.get(rtype)
-        if spec is None:
-            return
-        owner = {"tenant": tenant, "rtype": rtype, "rid": rid}
-        batches: dict[str, list[dict]] = {"token": [], "string": [], "date": [], "ref": []}
-        for param in spec.params:
-            for row in extract(param, resource, base_urls):
-                values = {**owner, "param": param.name}
-                if param.type in ("token", "uri"):
-                    batches["token"].append({**values, "system": row[0], "code": str(row[1])[:500]})
-                elif param.type == "string":
-                    batches["string"].append({**values, "norm": row[0], "exact": row[1]})
-                elif param.type == "date":
-                    batches["date"].append({**values, "low": row[0], "high": row[1]})
-                else:
-                    batches["ref"].append({**values, "target_type": row[0], "target_id": row[1],
-                                           "url": row[2] and row[2][:500]})
-        for kind, rows in batches.items():
+        for kind, rows in index_rows(self.spec, tenant, resource, rid, base_urls).items():
             if rows:
-                conn.execute(insert(getattr(self.t, kind)), rows)
+                table = getattr(self.t, kind)
+                names = INDEX_COLUMNS[kind]
+                conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
 
+    # bulk loading --------------------------------------------------------------------------------
+    def bulk_load(self, conn: Connection, *, tenant: str, resources: Iterable[dict], base_urls: tuple[str, ...] = (),
+                  skip_existing: bool = False, history: bool = True, chunk: int = 2000) -> int:
+        """Insert many new resources (version 1) with one driver ``executemany`` per table and chunk.
 
+        For trusted, generated content (seeds): no model validation and no per-row statement building,
+        but the same stamping and the same index rows as :meth:`create` (see :mod:`core.fhir.bulk`). Each
+        resource must carry its ``id``. With ``skip_existing`` ids already stored (or repeated) are left
+        alone, so a seed can run twice. ``history=False`` leaves version 1 out of the history table (half
+        the disk for a read-only service that offers no vread/_history). Returns how many were inserted.
+        """
+        from core.fhir.bulk import BulkLoader  # bulk builds on this module's stamping helpers
 
+        return BulkLoader(self.spec, self.t).load(conn, tenant=tenant, resources=resources, stamp=now(),
+                                                  base_urls=base_urls, skip_existing=skip_existing,
+                                                  history=history, chunk=chunk)

@@ -198,3 +198,33 @@ async def test_searchset_shape(fhir, people):
 
 async def test_unknown_underscore_controls_of_other_servers_are_ignored(fhir, people):
     assert await ids(fhir, "Patient?gender=male&_totalMethod=count") == [people["jean"]]
+
+
+async def test_include_wildcard_follows_every_reference_parameter(fhir, people):
+    org = (await fhir.post("/Organization", json={"resourceType": "Organization", "name": "Clinique"})).json()["id"]
+    pid = (await fhir.post("/Patient", json=patient(managingOrganization={"reference": f"Organization/{org}"},
+                                                    generalPractitioner=[{"reference": f"Organization/{org}"}])
+                           )).json()["id"]
+    for wildcard in ("*", "Patient:*"):
+        body = (await fhir.get(f"/Patient?_id={pid}&_include={wildcard}")).json()
+        assert [(e["resource"]["id"], e["search"]["mode"]) for e in body["entry"]] == [(pid, "match"), (org, "include")]
+
+
+async def test_system_search_across_types_with_paging(fhir, people):
+    await observation(fhir, f"Patient/{people['helene']}")
+    body = (await fhir.get("?_type=Patient,Observation&_count=2")).json()
+    assert body["type"] == "searchset" and body["total"] == 4 and len(body["entry"]) == 2
+    links = {link["relation"]: link["url"] for link in body["link"]}
+    assert links["next"].startswith(f"http://sandbox.test/t/{fhir.tenant}/kernel-demo/fhir?_type=Patient%2CObservation")
+    rest = (await fhir.get("?" + links["next"].split("?", 1)[1])).json()
+    kinds = [e["resource"]["resourceType"] for e in body["entry"] + rest["entry"]]
+    assert kinds == ["Patient", "Patient", "Patient", "Observation"]
+    only = (await fhir.post("/_search", content="_type=Patient&gender=male",
+                            headers={"content-type": "application/x-www-form-urlencoded"})).json()
+    assert [e["resource"]["id"] for e in only["entry"]] == [people["jean"]]
+    assert (await fhir.get("?_type=Patient&gender=male&_summary=count")).json()["total"] == 1
+
+
+async def test_system_search_rejects_unknown_types_and_parameters(fhir, people):
+    assert_outcome(await fhir.get("?_type=Patient,Medication"), 400, "FHIR-0002")
+    assert_outcome(await fhir.get("?_type=Patient,Observation&gender=male"), 400, "FHIR-0013")
