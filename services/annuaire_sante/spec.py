@@ -1,0 +1,79 @@
+"""The directory's FHIR API: resource types, read-only interactions, search parameters (spec digest §6.1).
+
+Parameters follow the Annuaire Santé v2 CapabilityStatement and the ``as-sp-*`` SearchParameters of the
+IG; where the IG expression would also match non-MSS telecoms (``mailbox-mss`` is ``telecom.value``
+there), the email ContactPoints are selected so that a phone number never answers a mailbox search.
+"""
+
+from __future__ import annotations
+
+from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
+from services.annuaire_sante import nos
+
+READ_ONLY = frozenset({"read", "search-type"})
+PAGE_SIZE = 50  # the real API answers the first 50 results
+
+DATA_TRACE = f"meta.extension.where(url='{nos.EXT_DATA_TRACE}').extension.where(url='systeme-information').value"
+MAILBOX_TYPE = f"telecom.extension.where(url='{nos.EXT_MAILBOX_METADATA}').extension.where(url='type').value"
+SMARTCARD = f"extension.where(url='{nos.EXT_SMARTCARD}').extension"
+
+
+def common(rtype: str) -> tuple[SearchParam, ...]:
+    """Parameters every directory resource has: status, identifiers, source system, MSS mailboxes."""
+    return (
+        SearchParam("active", "token", f"{rtype}.active", description="true: open records; false: closed ones"),
+        SearchParam("identifier", "token", f"{rtype}.identifier",
+                    description="Business identifier, with or without its system"),
+        SearchParam("data-information-system", "token", f"{rtype}.{DATA_TRACE}",
+                    description="Source information system (RPPS, FINESS, MSS, CG)"),
+        SearchParam("mailbox-mss", "string", f"{rtype}.telecom.where(system='email').value",
+                    description="MSSanté address (:contains, :exact)"),
+        SearchParam("mailbox-mss-type", "token", f"{rtype}.{MAILBOX_TYPE}",
+                    description="MSSanté mailbox type: PER, ORG, APP, CAB"),
+    )
+
+
+SPEC = FhirSpec(
+    name="annuaire-sante",
+    default_count=PAGE_SIZE,
+    max_count=1000,
+    transactions=False,
+    resources=[
+        ResourceSpec("Practitioner", interactions=READ_ONLY, profile=nos.PROFILES["Practitioner"][1], params=(
+            *common("Practitioner"),
+            SearchParam("identifier-type", "token", "Practitioner.identifier.type", description="RPPS or IDNPS"),
+            SearchParam("name", "string", "Practitioner.name",
+                        description="Any part of the name, civility (prefix) and exercise civility (suffix) included"),
+            SearchParam("family", "string", "Practitioner.name.family", description="Nom d'exercice"),
+            SearchParam("given", "string", "Practitioner.name.given", description="Prénom d'exercice"),
+            SearchParam("qualification-code", "token", "Practitioner.qualification.code",
+                        description="Profession (TRE_G15), category (TRE_R09) or savoir-faire (TRE_R38)"),
+            SearchParam("number-smartcard", "string", f"Practitioner.{SMARTCARD}.where(url='number').value",
+                        description="CPx card number"),
+            SearchParam("type-smartcard", "token", f"Practitioner.{SMARTCARD}.where(url='type').value",
+                        description="CPx card type (TRE_R87: CPS, CPF...)"),
+        )),
+        ResourceSpec("PractitionerRole", interactions=READ_ONLY, profile=nos.PROFILES["PractitionerRole"][1],
+                     params=(
+            *common("PractitionerRole"),
+            SearchParam("practitioner", "reference", "PractitionerRole.practitioner", targets=("Practitioner",)),
+            SearchParam("organization", "reference", "PractitionerRole.organization", targets=("Organization",)),
+            SearchParam("role", "token", "PractitionerRole.code",
+                        description="Genre d'activité (TRE_R22), mode d'exercice (TRE_R23) or fonction (TRE_R21)"),
+        )),
+        ResourceSpec("Organization", interactions=READ_ONLY, profile=nos.PROFILES["Organization"][1], params=(
+            *common("Organization"),
+            SearchParam("identifier-type", "token", "Organization.identifier.type",
+                        description="IDNST, FINEJ, FINEG, SIREN or SIRET"),
+            SearchParam("name", "string", "Organization.name | Organization.alias",
+                        description="Raison sociale or enseigne (:contains, :exact)"),
+            SearchParam("address", "string", "Organization.address"),
+            SearchParam("address-city", "string", "Organization.address.city"),
+            SearchParam("address-postalcode", "string", "Organization.address.postalCode",
+                        description="Postal code or its beginning (78 for the Yvelines)"),
+            SearchParam("type", "token", "Organization.type",
+                        description="Entity level (fr-core-cs-v2-3307), sector (TRE_R02), category (TRE_R66)"),
+            SearchParam("partof", "reference", "Organization.partOf", targets=("Organization",)),
+        )),
+    ],
+)
