@@ -48,4 +48,6 @@ class ServiceSpec:
 DEFAULT_SERVICES: list[ServiceSpec] = [
     ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
                 "services.ins_teleservice.settings:InsTeleserviceSettings"),
+    ServiceSpec("annuaire-sante", "services.annuaire_sante.app:create_app",
+                "services.annuaire_sante.settings:AnnuaireSanteSettings"),
 ]
