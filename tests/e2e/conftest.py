@@ -6,7 +6,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -24,11 +26,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_sandbox(tmp_path) -> Iterator[str]:
+@contextmanager
+def serve_gateway(data_dir: Path, services: Sequence[ServiceSpec]) -> Iterator[str]:
+    """A gateway with ``services`` under uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(SandboxSettings(data_dir=tmp_path, public_url=base), [KERNEL_DEMO])
+    app = create_app(SandboxSettings(data_dir=data_dir, public_url=base), list(services))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -40,3 +43,9 @@ def live_sandbox(tmp_path) -> Iterator[str]:
     yield base
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_sandbox(tmp_path) -> Iterator[str]:
+    with serve_gateway(tmp_path, [KERNEL_DEMO]) as base:
+        yield base

@@ -1,21 +1,16 @@
 """An independent FHIR client library (fhirpy) reads the directory through the gateway over real HTTP."""
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import AuthorizationError, ResourceNotFound
 
 from core.identifiers import RPPS_SYSTEM
-from core.settings import SandboxSettings
-from gateway.app import create_app
 from gateway.registry import ServiceSpec
 from services.annuaire_sante.resources import technical_id
 from services.annuaire_sante.settings import DEMO_API_KEY
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import serve_gateway
 
 ANNUAIRE = ServiceSpec("annuaire-sante", "services.annuaire_sante.app:create_app",
                        "services.annuaire_sante.settings:AnnuaireSanteSettings")
@@ -23,20 +18,8 @@ ANNUAIRE = ServiceSpec("annuaire-sante", "services.annuaire_sante.app:create_app
 
 @pytest.fixture
 def gateway_url(tmp_path) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(SandboxSettings(data_dir=tmp_path, public_url=base), [ANNUAIRE])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_gateway(tmp_path, [ANNUAIRE]) as base:
+        yield base
 
 
 @pytest.fixture

@@ -3,21 +3,16 @@ uvicorn on a loopback port) and calls both operations with the INSi headers."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from zeep import Client
 from zeep.exceptions import Fault
 
-from core.settings import SandboxSettings
-from gateway.app import create_app
 from gateway.registry import ServiceSpec
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import serve_gateway
 
 INSI = ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
                    "services.ins_teleservice.settings:InsTeleserviceSettings")
@@ -25,20 +20,8 @@ INSI = ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
 
 @pytest.fixture(scope="module")
 def live_insi(tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(SandboxSettings(data_dir=tmp_path_factory.mktemp("insi"), public_url=base), [INSI])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_gateway(tmp_path_factory.mktemp("insi"), [INSI]) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
