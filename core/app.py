@@ -3,7 +3,8 @@
 A service's ``create_app(settings)`` calls :func:`create_service_app` and includes its own routers.
 Every service app then answers ``/livez``, ``/readyz`` and the sandbox-only tenant routes the gateway
 uses (``DELETE /_admin/tenants/{tenant}`` wipes a tenant, ``POST /_admin/tenants/{tenant}/seed``
-seeds it), and renders every error once, in the format of the error raised.
+seeds it), renders every error once, in the format of the error raised, and carries the service's
+peer client (``app.state.peers``, see :mod:`core.peers`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.admin import check_admin
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
+from core.peers import Peers
 from core.settings import DEFAULT_TENANT, ServiceSettings
 from core.tenancy import check_tenant
 
@@ -135,10 +137,13 @@ def create_service_app(
         if seed is not None:
             seed(SeedRequest(DEFAULT_TENANT))
         yield
+        await peers.aclose()
         db.dispose()
 
+    peers = Peers(settings.sandbox)  # the gateway mounts itself on it when it runs this app in-process
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.settings = settings
+    app.state.peers = peers
     app.state.db = db
     app.state.seed = seed
     install_error_handlers(app)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from core.app import install_error_handlers
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
+from core.peers import Peers
 from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import TENANT_RE, check_tenant
 from gateway import admin, datadir, health, store
@@ -237,4 +238,15 @@ def create_app(settings: SandboxSettings, services: list[ServiceSpec] | None = N
     install_error_handlers(api)
     api.include_router(health.router)
     api.include_router(admin.router)
-    return Gateway(state, api)
+    gateway = Gateway(state, api)
+    mount_peers(gateway, built.values())
+    return gateway
+
+
+def mount_peers(gateway: Gateway, services: Iterable[Service]) -> None:
+    """Route the peer calls of every in-process service through this gateway, so they are recorded."""
+    for service in services:
+        if isinstance(service, LocalService):
+            peers = getattr(getattr(service.app, "state", None), "peers", None)
+            if isinstance(peers, Peers):
+                peers.mount(gateway)
