@@ -43,3 +43,13 @@ class Code(StrEnum):
     SERVICE_UNAVAILABLE = "GW-0005"  # the service behind the slug did not answer
     ADMIN_TOKEN_REQUIRED = "GW-0006"  # /_admin called without the right SANDBOX_ADMIN_TOKEN
     TENANT_EXISTS = "GW-0007"  # POST /_admin/tenants for a name already taken
+    # bearer tokens (core/oidc/verifier.py): 401 with WWW-Authenticate, unless said otherwise
+    MISSING_BEARER = "AUTH-0001"  # no Authorization: Bearer header
+    MALFORMED_TOKEN = "AUTH-0002"  # not a compact JWS, or its header/claims are not usable JSON
+    BAD_SIGNATURE = "AUTH-0003"  # signature does not verify, or no published key has the token's kid
+    TOKEN_EXPIRED = "AUTH-0004"  # exp passed, or nbf/iat still in the future (beyond the leeway)
+    WRONG_ISSUER = "AUTH-0005"  # iss is not the issuer of the caller's tenant
+    WRONG_AUDIENCE = "AUTH-0006"  # aud names none of the accepted audiences
+    ALG_NOT_ALLOWED = "AUTH-0007"  # alg outside the allow-list (none, HS256 ...)
+    WRONG_PRINCIPAL = "AUTH-0008"  # 403: a valid token of the wrong kind (software where a professional is needed)
+    ISSUER_UNREACHABLE = "AUTH-0009"  # 503: the issuer's JWKS could not be fetched
