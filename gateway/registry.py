@@ -50,4 +50,6 @@ DEFAULT_SERVICES: list[ServiceSpec] = [
                 "services.ins_teleservice.settings:InsTeleserviceSettings"),
     ServiceSpec("annuaire-sante", "services.annuaire_sante.app:create_app",
                 "services.annuaire_sante.settings:AnnuaireSanteSettings"),
+    ServiceSpec("pro-sante-connect", "services.pro_sante_connect.app:create_app",
+                "services.pro_sante_connect.settings:ProSanteConnectSettings"),
 ]

@@ -111,6 +111,10 @@ ORGANIZATIONS: tuple[Organization, ...] = (
                  mailboxes=_org_boxes("msp-des-puys",
                                       ("secretariat", "ORG", "Secrétariat de la maison de santé", "Accueil"),
                                       ("lgc", "APP", "Logiciel de gestion de cabinet", ""))),
+    # The real PSC sandbox account of ROBERT SPECIALISTE0021889 practises in his own cabinet in Paris 9e
+    # (conformance/psc/userinfo-example.json: SubjectOrganization, Secteur_Activite SA07).
+    Organization("cabinet-specialiste", "CABINET M SPECIALISTE0021889", "cabinet", "EG", siren="812345049",
+                 siret="81234504900017", sector="SA07", address=Address("1 rue Pasteur", "75009", "Paris", "75109")),
 )
 
 
@@ -127,7 +131,7 @@ def _cps(number: str) -> tuple[SmartCard, ...]:
 PROFESSIONALS: tuple[Professional, ...] = (
     Professional("robert-specialiste", "99700218896", "SPECIALISTE0021889", "ROBERT", "M", "10",
                  exercise_civility="DR",
-                 situations=(Situation("1000000101", "ch-volcans", mode="S"),),
+                 situations=(Situation("1000000101", "cabinet-specialiste", mode="L"),),
                  mailboxes=_per("robert.specialiste0021889@medecin.mssante.fr"), cards=_cps("3199000001"),
                  note="ANS test professional (PSC userinfo SubjectNameID 899700218896)."),
     Professional("kit-doc", "99700427869", "DOC0042786", "KIT", "M", "10", exercise_civility="DR",

@@ -1,0 +1,1 @@
+"""Pro Santé Connect stand-in: OpenID Connect provider for health professionals (CPS / e-CPS)."""

@@ -1,0 +1,105 @@
+"""The wallet authorization endpoint: request checks, the login page, logging in with a click."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.services.pro_sante_connect.support import PRACTICE, PRACTICE_REDIRECT, ROBERT, SPA, SPA_REDIRECT, query_of
+
+GOOD = {"response_type": "code", "client_id": PRACTICE[0], "redirect_uri": PRACTICE_REDIRECT,
+        "scope": "openid scope_all", "state": "st-9", "nonce": "n-9", "acr_values": "eidas1"}
+
+
+def request_id_of(page: str) -> str:
+    return re.search(r'name="request_id" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("change", [
+    {"client_id": "unknown"},
+    {"client_id": None},
+    {"redirect_uri": None},
+    {"redirect_uri": "http://localhost:3000/callback/"},  # a near miss is a miss: exact match only
+    {"redirect_uri": "https://evil.example/callback"},
+])
+async def test_an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect(psc, change):
+    params = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    response = await psc.authorize(**params)
+    assert response.status_code == 400 and "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html") and "evil.example/callback?" not in response.text
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"response_type": "token"}, "unsupported_response_type"),
+    ({"scope": "scope_all"}, "invalid_scope"),
+    ({"scope": "openid admin"}, "invalid_scope"),
+    ({"prompt": "none"}, "login_required"),
+    ({"response_mode": "form_post"}, "invalid_request"),
+    ({"code_challenge": "abc", "code_challenge_method": "S256"}, "invalid_request"),
+    ({"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "plain"},
+     "invalid_request"),
+])
+async def test_other_request_errors_go_back_to_the_client(psc, change, error):
+    response = await psc.authorize(**{**GOOD, **change})
+    assert response.status_code == 302
+    query = query_of(response.headers["location"])
+    assert response.headers["location"].startswith(PRACTICE_REDIRECT + "?")
+    assert (query["error"], query["state"], query["iss"]) == (error, "st-9", psc.issuer)
+
+
+async def test_a_public_client_must_use_pkce(psc):
+    response = await psc.authorize(**{**GOOD, "client_id": SPA, "redirect_uri": SPA_REDIRECT})
+    assert query_of(response.headers["location"])["error"] == "invalid_request"
+
+
+async def test_login_hint_skips_the_page(psc):
+    response = await psc.authorize(**GOOD, login_hint=ROBERT)
+    query = query_of(response.headers["location"])
+    assert response.status_code == 302 and {"code", "state", "iss", "session_state"} <= set(query)
+    assert query["state"] == "st-9" and query["iss"] == psc.issuer
+
+
+async def test_an_rpps_works_as_login_hint_too(psc):
+    response = await psc.authorize(**GOOD, login_hint=ROBERT[1:])
+    assert response.status_code == 302 and "code" in query_of(response.headers["location"])
+
+
+async def test_an_unknown_or_inactive_login_hint_shows_the_page_with_the_reason(psc):
+    unknown = await psc.authorize(**GOOD, login_hint="899999999999")
+    inactive = await psc.authorize(**GOOD, login_hint="899799000080")  # dr-faure: RPPS record closed
+    assert unknown.status_code == 200 and "Aucun professionnel" in unknown.text
+    assert inactive.status_code == 200 and "exerce plus" in inactive.text
+
+
+async def test_the_page_lists_and_searches_the_directory(psc):
+    page = await psc.authorize(**GOOD)
+    assert page.status_code == 200 and "SPECIALISTE0021889" in page.text and "Logiciel de cabinet" in page.text
+    request_id = request_id_of(page.text)
+    by_name = await psc.authorize(request_id=request_id, q="leroy")
+    by_rpps = await psc.authorize(request_id=request_id, q=ROBERT[1:])
+    assert "LEROY" in by_name.text and "SPECIALISTE0021889" not in by_name.text
+    assert "SPECIALISTE0021889" in by_rpps.text and "LEROY" not in by_rpps.text
+    stale = await psc.authorize(request_id="forged", q="leroy")
+    assert stale.status_code == 400
+
+
+async def test_a_click_logs_in_once(psc):
+    page = await psc.authorize(**GOOD)
+    form = {"request_id": request_id_of(page.text), "id_nat_ps": ROBERT, "method": "CARD"}
+    response = await psc.http.post(psc.url("/wallet/auth/login"), data=form)
+    assert response.status_code == 303 and "code" in query_of(response.headers["location"])
+    again = await psc.http.post(psc.url("/wallet/auth/login"), data=form)
+    assert again.status_code == 400 and "location" not in again.headers
+
+
+@pytest.mark.parametrize(("who", "method"), [
+    ("899799000080", "MOBILE"),  # inactive
+    ("899999999999", "MOBILE"),  # unknown
+    (ROBERT, "PASSWORD"),  # not a PSC means
+])
+async def test_refused_logins_stay_on_the_page(psc, who, method):
+    page = await psc.authorize(**GOOD)
+    form = {"request_id": request_id_of(page.text), "id_nat_ps": who, "method": method}
+    response = await psc.http.post(psc.url("/wallet/auth/login"), data=form)
+    assert response.status_code == 400 and "location" not in response.headers and 'role="alert"' in response.text
