@@ -89,8 +89,8 @@ def new_tenant() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-async def sandbox(tmp_path):  # noqa: ANN201 - an async generator used by the conftest fixture
-    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url=PUBLIC), SPECS)
+async def sandbox(tmp_path, extra: tuple[ServiceSpec, ...] = ()):  # noqa: ANN201 - an async generator
+    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url=PUBLIC), [*SPECS, *extra])
     async with gateway.router.lifespan_context(gateway):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url=PUBLIC) as http:
             http.gateway = gateway
