@@ -7,11 +7,22 @@ Global keys use the ``SANDBOX_`` prefix; each service reads its own keys with it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TENANT = "default"
+
+
+def split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# A list setting written as ``A,B,C`` in the environment (not as JSON).
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(split_commas)]
 
 
 def env_prefix(slug: str) -> str:

@@ -7,12 +7,11 @@ rate limit is off unless set.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
+from pydantic import Field
 
-from core.settings import ServiceSettings
+from core.settings import CommaList, ServiceSettings
 from services.annuaire_sante import nos
 from services.annuaire_sante.resources import BuildOptions
 
@@ -22,7 +21,7 @@ DEMO_API_KEY = "sandbox-demo-key"
 
 class AnnuaireSanteSettings(ServiceSettings):
     slug: str = SLUG
-    api_keys: Annotated[list[str], NoDecode] = Field(
+    api_keys: CommaList = Field(
         default_factory=lambda: [DEMO_API_KEY],
         description="Accepted ESANTE-API-KEY values, comma-separated (ANNUAIRE_SANTE_API_KEYS=key1,key2).",
     )
@@ -33,13 +32,6 @@ class AnnuaireSanteSettings(ServiceSettings):
     mailbox_type_system: str = Field(
         nos.MAILBOX_TYPE, description="Code system of the mailbox type (PER/ORG/APP/CAB): TRE_R257-TypeBAL by "
         "default; the MSS IG's search examples use TRE_R256-TypeMessagerie. Applies to what is seeded afterwards.")
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [key.strip() for key in value.split(",") if key.strip()]
-        return value
 
     @property
     def build_options(self) -> BuildOptions:

@@ -7,12 +7,10 @@ purpose, so relying parties exercise their refresh logic. The real values are no
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
+from pydantic import Field
 
-from core.settings import ServiceSettings
+from core.settings import CommaList, ServiceSettings
 
 SLUG = "pro-sante-connect"
 DEFAULT_AUDIENCE = "esante-sandbox"
@@ -23,7 +21,7 @@ class ProSanteConnectSettings(ServiceSettings):
     access_token_ttl: int = Field(120, ge=5, le=86_400, description="Access and ID token lifetime, seconds.")
     refresh_token_ttl: int = Field(350, ge=10, le=30 * 86_400, description="Refresh token lifetime, seconds.")
     code_ttl: int = Field(60, ge=5, le=600, description="Authorization code lifetime, seconds.")
-    audiences: Annotated[list[str], NoDecode] = Field(
+    audiences: CommaList = Field(
         default_factory=lambda: [DEFAULT_AUDIENCE],
         description="The 'aud' of access tokens, comma-separated; the sandbox's resource servers accept "
         f"'{DEFAULT_AUDIENCE}'. The real PSC audience is not published.")
@@ -35,13 +33,6 @@ class ProSanteConnectSettings(ServiceSettings):
     ciba_auto_approve_after: float | None = Field(
         None, ge=0, description="Approve CIBA requests automatically after this many seconds (default for every "
         "tenant; a tenant overrides it with PUT /_admin/ciba). Unset: a person approves on the e-CPS page.")
-
-    @field_validator("audiences", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
 
 def psc_settings(settings: ServiceSettings) -> ProSanteConnectSettings:
