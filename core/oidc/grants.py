@@ -141,6 +141,8 @@ def token(provider: Provider, tenant: str, form: dict[str, str], authorization: 
             client = authenticate(provider, conn, tenant, form, authorization, audiences=audiences)
             if grant_type not in client.grant_types:
                 raise OAuthError("unauthorized_client", f"Client {client.client_id!r} may not use {grant_type}.")
+            if writes:
+                provider.maybe_sweep(conn, tenant)
             return handler(provider, conn, tenant, client, form)
     except FailAfter as failure:
         with provider.db.write() as conn:

@@ -7,11 +7,12 @@ never tries a grant, method or algorithm this provider does not handle.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData
 from starlette.responses import HTMLResponse, Response
 
 from core.db import Database
@@ -22,6 +23,7 @@ from core.oidc.tables import oidc_tables
 from core.settings import ServiceSettings
 
 PROTOCOL = "/protocol/openid-connect"
+SWEEP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,15 @@ class Provider:
         self.keys = KeyRing(db, self.store, retention=config.retention)
         self.extra_grants: dict[str, ExtraGrant] = {}
         self.message_page: MessagePage = plain_message
+        self._swept: dict[str, float] = {}
 
+
+    def maybe_sweep(self, conn: Connection, tenant: str) -> None:
+        """Now and then (once a minute per tenant), delete the tenant's expired codes and tokens."""
+        now = time.time()
+        if now - self._swept.get(tenant, 0.0) >= SWEEP_SECONDS:
+            self._swept[tenant] = now
+            self.store.sweep(conn, tenant=tenant, before=now - self.config.leeway)
 
     def issuer(self, tenant: str) -> str:
         return self.settings.base_url(tenant) + self.config.realm_path

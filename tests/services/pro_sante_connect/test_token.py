@@ -230,3 +230,23 @@ async def test_a_token_of_one_tenant_is_refused_by_another(sandbox, psc):
     introspected = await other.http.post(other.url(PROTOCOL + "/token/introspect"), auth=PRACTICE,
                                          data={"token": tokens["access_token"]})
     assert introspected.json() == {"active": False}
+
+
+async def test_expired_codes_and_tokens_are_swept_away(psc):
+    stale = await psc.code()
+    provider = provider_of(psc.http)
+    provider._swept.clear()  # the first write of the minute sweeps
+    with provider.db.write() as conn:
+        conn.execute(update(provider.store.t.code).values(expires_at=time.time() - 3600))
+    await psc.login()
+    response = await psc.token({"grant_type": "authorization_code", "code": stale, "redirect_uri": PRACTICE_REDIRECT})
+    assert response.json()["error_description"] == "Unknown authorization code."
+
+
+async def test_a_deleted_client_is_refused_at_once_despite_the_client_cache(psc):
+    created = (await psc.admin("POST", "/clients", json={"grant_types": ["client_credentials"]})).json()
+    credentials = (created["client_id"], created["client_secret"])
+    assert (await psc.token({"grant_type": "client_credentials"}, auth=credentials)).status_code == 200
+    await psc.admin("DELETE", f"/clients/{created['client_id']}")
+    refused = await psc.token({"grant_type": "client_credentials"}, auth=credentials)
+    assert (refused.status_code, error_of(refused)) == (401, "invalid_client")
