@@ -3,6 +3,9 @@
 Secrets are masked before anything is stored: ``Authorization`` and ``Proxy-Authorization`` keep their
 scheme (``Bearer ***``); ``Cookie``, ``Set-Cookie``, ``ESANTE-API-KEY``, ``X-Sandbox-Admin-Token`` and any
 header whose name contains ``secret``, ``token``, ``password`` or ``api-key`` become ``***``.
+OAuth bodies (forms and ``application/json``) get the same care: client secrets, assertions, codes,
+verifiers and tokens are masked; a JWT keeps its header and claims (the evidence) but loses its
+signature, so what is recorded can no longer be used.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from urllib.parse import parse_qsl, urlencode
 
 SECRET_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie", "esante-api-key", "x-sandbox-admin-token",
@@ -18,6 +22,11 @@ SECRET_WORDS = ("secret", "token", "password", "api-key", "apikey")
 CREDENTIALS = frozenset({"authorization", "proxy-authorization"})
 ACTOR_CLAIMS = ("SubjectNameID", "preferred_username", "sub", "client_id")
 MASK = b"***"
+SECRET_FIELDS = frozenset({
+    "client_secret", "client_assertion", "code", "code_verifier", "access_token", "refresh_token", "id_token",
+    "token", "password", "admin_token",
+})
+HINTS = (b"secret", b"token", b"code", b"assertion", b"password")
 
 Headers = list[tuple[bytes, bytes]]
 _SECRET: dict[bytes, bool] = {}  # raw header name -> secret?; bounded, see is_secret_name
@@ -105,3 +114,35 @@ def encode_body(data: bytes, truncated: bool) -> tuple[str | None, bool]:
         except UnicodeDecodeError:
             continue
     return base64.b64encode(data).decode("ascii"), True
+
+
+def masked_value(value: str) -> str:
+    """``***``, or for a JWT its header and claims with the signature replaced by ``***``."""
+    parts = value.split(".")
+    return f"{parts[0]}.{parts[1]}.***" if len(parts) == 3 and parts[0] and parts[1] else "***"
+
+
+def mask_json(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: masked_value(v) if k in SECRET_FIELDS and isinstance(v, str) else mask_json(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_json(v) for v in value]
+    return value
+
+
+def mask_body(headers: Headers, body: bytes) -> bytes:
+    """``body`` with OAuth secrets masked when it is a form or plain JSON (FHIR and XML bodies pass as is)."""
+    if not body or not any(hint in body for hint in HINTS):
+        return body
+    kind = next((v for n, v in headers if n.lower() == b"content-type"), b"").split(b";")[0].strip().lower()
+    try:
+        if kind == b"application/x-www-form-urlencoded":
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            return urlencode([(k, masked_value(v) if k in SECRET_FIELDS else v) for k, v in pairs],
+                             safe="*").encode()
+        if kind == b"application/json":
+            return json.dumps(mask_json(json.loads(body)), ensure_ascii=False).encode()
+    except (ValueError, UnicodeDecodeError):  # truncated or malformed: keep nothing rather than a secret
+        return MASK
+    return body

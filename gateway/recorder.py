@@ -25,7 +25,7 @@ from typing import Any
 from core.db import Database
 from gateway import store
 from gateway.dispatch import Exchange
-from gateway.masking import actor_of, encode_body, headers_dict, mask_raw
+from gateway.masking import actor_of, encode_body, headers_dict, mask_body, mask_raw
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ def to_row(entry: tuple) -> tuple:
     """The stored row (:data:`store.INSERT_COLUMNS` order) of an entry."""
     (tenant, request_id, service, method, path, query, status, duration, started, actor,
      request_headers, response_headers, request_body, request_size, response_body, response_size) = entry
-    detail = marshal.dumps((DETAIL_FORMAT, request_headers, response_headers, request_body, request_size,
-                            response_body, response_size))
+    # bodies are masked here, in the background writer, not on the request path
+    detail = marshal.dumps((DETAIL_FORMAT, request_headers, response_headers, mask_body(request_headers, request_body),
+                            request_size, mask_body(response_headers, response_body), response_size))
     return (new_id(started), tenant, request_id, service, method, path, query.decode("latin-1"), status,
             duration * 1000, actor, started, detail)
 

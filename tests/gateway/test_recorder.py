@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.codes import Code
 from gateway import recorder as recorder_module
 from gateway import store
-from gateway.masking import actor_of, encode_body, mask_headers
+from gateway.masking import actor_of, encode_body, mask_body, mask_headers
 from tests.outcomes import assert_outcome
 
 
@@ -82,6 +82,31 @@ def test_bodies_are_text_or_base64_and_a_cut_character_is_dropped() -> None:
     assert encode_body("héllo".encode(), False) == ("héllo", False)
     assert encode_body("hé".encode()[:2], True) == ("h", False)
     assert encode_body(b"\xff\x00", False) == (base64.b64encode(b"\xff\x00").decode(), True)
+
+
+FORM = [(b"content-type", b"application/x-www-form-urlencoded")]
+JSON = [(b"content-type", b"application/json; charset=utf-8")]
+
+
+def test_oauth_secrets_in_form_bodies_are_masked() -> None:
+    body = b"grant_type=authorization_code&code=abc&code_verifier=v&client_id=lgc&client_secret=s%3Dx"
+    assert mask_body(FORM, body) == (b"grant_type=authorization_code&code=***&code_verifier=***&client_id=lgc"
+                                     b"&client_secret=***")
+
+
+def test_tokens_in_json_bodies_keep_their_claims_but_lose_their_signature() -> None:
+    body = json.dumps({"access_token": "aGVhZA.Y2xhaW1z.c2ln", "refresh_token": "opaque", "expires_in": 120,
+                       "clients": [{"client_id": "x", "client_secret": "s"}]}).encode()
+    masked = json.loads(mask_body(JSON, body))
+    assert masked == {"access_token": "aGVhZA.Y2xhaW1z.***", "refresh_token": "***", "expires_in": 120,
+                      "clients": [{"client_id": "x", "client_secret": "***"}]}
+
+
+def test_other_bodies_pass_and_unreadable_oauth_bodies_are_dropped() -> None:
+    fhir = b'{"resourceType": "Patient", "code": "secret"}'
+    assert mask_body([(b"content-type", b"application/fhir+json")], fhir) == fhir
+    assert mask_body(JSON, b'{"access_token": "trunc') == b"***"
+    assert mask_body(JSON, b'{"status": "ok"}') == b'{"status": "ok"}'
 
 
 async def test_exchange_is_recorded_with_masked_headers_actor_and_bodies(gateway_client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -250,3 +251,16 @@ async def test_a_deleted_client_is_refused_at_once_despite_the_client_cache(psc)
     await psc.admin("DELETE", f"/clients/{created['client_id']}")
     refused = await psc.token({"grant_type": "client_credentials"}, auth=credentials)
     assert (refused.status_code, error_of(refused)) == (401, "invalid_client")
+
+
+async def test_recorded_token_exchanges_keep_no_usable_secret(psc):
+    await psc.login()
+    recorder = psc.http.gateway.state.recorder
+    await recorder.flush()
+    listed = (await psc.http.get("/_admin/exchanges", params={"tenant": psc.tenant, "limit": 50})).json()
+    token_call = next(e for e in listed["exchanges"] if e["path"].endswith("/openid-connect/token"))
+    detail = (await psc.http.get(f"/_admin/exchanges/{token_call['id']}")).json()
+    assert "code=***" in detail["request_body"] and detail["request_headers"]["authorization"] == "Basic ***"
+    body = json.loads(detail["response_body"])
+    assert body["access_token"].endswith(".***") and body["refresh_token"] == "***"
+    assert PRACTICE[1] not in json.dumps(detail)
