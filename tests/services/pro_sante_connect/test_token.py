@@ -264,3 +264,13 @@ async def test_recorded_token_exchanges_keep_no_usable_secret(psc):
     body = json.loads(detail["response_body"])
     assert body["access_token"].endswith(".***") and body["refresh_token"] == "***"
     assert PRACTICE[1] not in json.dumps(detail)
+
+
+async def test_concurrent_refreshes_of_one_token_let_one_win_and_end_the_family(psc):
+    tokens = await psc.login()
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    responses = await asyncio.gather(*(psc.token(refresh) for _ in range(3)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    after = await psc.token({"grant_type": "refresh_token", "refresh_token": winner["refresh_token"]})
+    assert error_of(after) == "invalid_grant"  # the losers were replays: the family is revoked
