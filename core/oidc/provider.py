@@ -78,11 +78,11 @@ class Provider:
 
 
     def maybe_sweep(self, conn: Connection, tenant: str) -> None:
-        """Now and then (once a minute per tenant), delete the tenant's expired codes and tokens."""
+        """Now and then (once a minute per tenant), delete the tenant's expired codes, tokens and sessions."""
         now = time.time()
         if now - self._swept.get(tenant, 0.0) >= SWEEP_SECONDS:
             self._swept[tenant] = now
-            self.store.sweep(conn, tenant=tenant, before=now - self.config.leeway)
+            self.store.sweep(conn, tenant=tenant, before=now - self.config.access_ttl - self.config.leeway)
 
     def issuer(self, tenant: str) -> str:
         return self.settings.base_url(tenant) + self.config.realm_path

@@ -241,9 +241,15 @@ class OidcStore:
         return True
 
     def sweep(self, conn: Connection, *, tenant: str, before: float) -> None:
-        """Delete what expired before ``before``: codes, refresh tokens, revoked jtis, used assertions.
+        """Delete what expired before ``before``: codes, refresh tokens, revoked jtis, used assertions, and
+        the sessions left with no refresh token that started before it.
 
-        A replayed refresh token older than its expiry then reads as unknown rather than as a replay:
-        both are ``invalid_grant``, and the session had to end by then anyway."""
+        The caller passes ``now`` minus an access token's lifetime: an access token is issued with a
+        session or a refresh token, so once those are gone that long, no token naming the session lives.
+        A replayed refresh token older than that reads as unknown rather than as a replay: both are
+        ``invalid_grant``."""
         for table in (self.t.code, self.t.refresh, self.t.revoked_jti, self.t.assertion_jti):
             conn.execute(delete(table).where(table.c.tenant == tenant, table.c.expires_at < before))
+        s, r = self.t.session, self.t.refresh
+        live = select(r.c.sid).where(r.c.tenant == tenant)
+        conn.execute(delete(s).where(s.c.tenant == tenant, s.c.created_at < before, s.c.sid.not_in(live)))

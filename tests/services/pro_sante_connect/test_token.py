@@ -274,3 +274,21 @@ async def test_concurrent_refreshes_of_one_token_let_one_win_and_end_the_family(
     winner = next(r.json() for r in responses if r.status_code == 200)
     after = await psc.token({"grant_type": "refresh_token", "refresh_token": winner["refresh_token"]})
     assert error_of(after) == "invalid_grant"  # the losers were replays: the family is revoked
+
+
+async def test_finished_sessions_are_swept_but_live_ones_stay(psc):
+    old = await psc.login()
+    live = await psc.login()
+    provider = provider_of(psc.http)
+    t = provider.store.t
+    long_ago = time.time() - 3600
+    with provider.db.write() as conn:
+        conn.execute(update(t.session).values(created_at=long_ago))
+        conn.execute(update(t.refresh).where(t.refresh.c.sid == old["session_state"]).values(expires_at=long_ago))
+    provider._swept.clear()
+    await psc.login()  # a write grant sweeps
+    with provider.db.read() as conn:
+        assert provider.store.session(conn, tenant=psc.tenant, sid=old["session_state"]) is None
+        assert provider.store.session(conn, tenant=psc.tenant, sid=live["session_state"]) is not None
+    refreshed = await psc.token({"grant_type": "refresh_token", "refresh_token": live["refresh_token"]})
+    assert refreshed.status_code == 200
