@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from services.pro_sante_connect.claims import address_parts, userinfo_claims
 from services.pro_sante_connect.directory import find_professional
+from tests.shared import shared_path
 
-BESIDE = Path(__file__).resolve().parents[4] / "shared"  # ../shared next to the checkout, as in CI
-SHARED = Path(os.environ.get("SANDBOX_SHARED_DIR") or (BESIDE if BESIDE.is_dir() else "/work/shared"))
-
-# the real PSC sandbox's userinfo of this test account (tests may read ../shared; the product may not)
-EXAMPLE = json.loads((SHARED / "conformance" / "psc" / "userinfo-example.json").read_text(encoding="utf-8"))
 TOP_LEVEL = {
     "Secteur_Activite", "codeGenreActivite", "email_verified", "SubjectOrganization", "Mode_Acces_Raison",
     "preferred_username", "codeCivilite", "given_name", "Acces_Regulation_Medicale", "UITVersion", "authMode",
@@ -53,9 +47,15 @@ async def claims_of(annuaire, api_key, hint: str, method: str = "CARD") -> dict:
     return userinfo_claims(await find_professional(annuaire, api_key, hint), method)
 
 
-async def test_robert_specialiste_matches_the_conformance_example(annuaire, api_key):
+@pytest.fixture(scope="module")
+def example() -> dict:
+    """The real PSC sandbox's userinfo of this test account (tests may read ../shared; the product may not)."""
+    return json.loads(shared_path("conformance", "psc", "userinfo-example.json").read_text(encoding="utf-8"))
+
+
+async def test_robert_specialiste_matches_the_conformance_example(annuaire, api_key, example):
     claims = await claims_of(annuaire, api_key, "899700218896")
-    assert differences(EXAMPLE, claims) == {}
+    assert differences(example, claims) == {}
     assert claims["SubjectNameID"] == claims["preferred_username"] == "899700218896"
     assert claims["SubjectRole"] == ["10^1.2.250.1.213.1.1.5.5"] and claims["email_verified"] is False
 
