@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,10 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the `bench` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import SOAP_CONTENT_TYPE, SOAP_REQUEST
 from core.app import SeedRequest
 from core.population.generator import patients
 from core.settings import DEFAULT_TENANT, SandboxSettings
@@ -31,20 +36,6 @@ from services.ins_teleservice.envelope import Envelope
 from services.ins_teleservice.resultat import resultat
 from services.ins_teleservice.settings import SLUG, InsTeleserviceSettings
 from services.ins_teleservice.traits import Query, normalise_name
-
-TRAITS = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"
-REQUEST = (
-    '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" '
-    'xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:lps="urn:siram:lps:ctxlps" '
-    'xmlns:bam="urn:siram:bam:ctxbam">'
-    '<soap:Header><bam:ContexteBAM Version="01_02"><bam:Id>{n}</bam:Id><bam:Temps>2024-05-01T10:15:00Z</bam:Temps>'
-    '<bam:COUVERTURE/></bam:ContexteBAM><lps:ContexteLPS Nature="CTXLPS" Version="01_00"><lps:Id>{n}</lps:Id>'
-    '<lps:Temps>2024-05-01T10:15:00Z</lps:Temps><lps:LPS><lps:IDAM R="4">SANDBOX-IDAM-DEMO</lps:IDAM></lps:LPS>'
-    f"</lps:ContexteLPS><wsa:Action>{TRAITS}</wsa:Action><wsa:MessageID>uuid:bench-{{n}}</wsa:MessageID>"
-    '</soap:Header><soap:Body><RECSANSVITALE xmlns="http://www.cnamts.fr/INSiRecSans"><NomNaissance>{name}'
-    "</NomNaissance><Prenom>{first}</Prenom><Sexe>{sex}</Sexe><DateNaissance>{date}</DateNaissance>"
-    "</RECSANSVITALE></soap:Body></soap:Envelope>"
-)
 
 
 def percentiles(samples: list[float]) -> str:
@@ -67,7 +58,7 @@ def load(app, people: int, seed: int) -> float:
 
 
 async def measure(app, settings, requests: list[tuple[bytes, Query]]) -> dict[str, list[float]]:
-    db, headers = app.state.db, {"content-type": f'application/soap+xml; charset=utf-8; action="{TRAITS}"'}
+    db, headers = app.state.db, {"content-type": SOAP_CONTENT_TYPE}
     times: dict[str, list[float]] = {"handling": [], "asgi": [], "query": []}
     codes: dict[str, int] = {}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench") as client:
@@ -118,7 +109,7 @@ def main() -> None:
         requests = []
         for i, person in enumerate(patients(args.seed, args.people)):
             if i in picks:
-                raw = REQUEST.format(n=i, name=escape(person.birth_name), first=escape(person.first_names[0]),
+                raw = SOAP_REQUEST.format(n=i, name=escape(person.birth_name), first=escape(person.first_names[0]),
                                      sex=person.sex, date=person.birth_date).encode()
                 query = Query(normalise_name(person.birth_name), person.sex, person.birth_date,
                               normalise_name(person.first_names[0]))

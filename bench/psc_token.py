@@ -49,21 +49,34 @@ import importlib.util
 import json
 import logging
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-REALM_TOKEN = "/auth/realms/esante-wallet/protocol/openid-connect/token"
-CLIENT_ID, CLIENT_SECRET = "sandbox-practice-software", "sandbox-practice-secret"
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the `bench` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import (
+    BASIC,
+    CLIENT_ID,
+    FORM,
+    REALM_TOKEN,
+    BadResponse,
+    Connection,
+    Server,
+    free_port,
+    pct,
+    start,
+    stop,
+    uvicorn,
+    wait_ready,
+)
+
 REDIRECT_URI = "http://localhost:3000/callback"
 LOGIN_HINT = "899700218896"  # a persona of the Annuaire Santé seed (idNat_PS)
 MOCK_SUB = "bench-user"
@@ -79,14 +92,6 @@ def psc_app():  # noqa: ANN201
     from services.pro_sante_connect.settings import SLUG, ProSanteConnectSettings
 
     return create_app(ProSanteConnectSettings.for_slug(SLUG, SandboxSettings()))
-
-
-def gateway_app():  # noqa: ANN201
-    """The full gateway (every registered service, Annuaire Santé and Pro Santé Connect included)."""
-    from core.settings import SandboxSettings
-    from gateway.app import create_app
-
-    return create_app(SandboxSettings())
 
 
 def mock_app():  # noqa: ANN201
@@ -106,106 +111,8 @@ def serve_mock_werkzeug(port: int) -> None:
             time.sleep(3600)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# ---- client side ------------------------------------------------------------------------------------
 
-
-@dataclass
-class Server:
-    name: str
-    proc: subprocess.Popen
-    base: str  # http://127.0.0.1:port[/prefix]
-    log: Path | None = None
-
-    @property
-    def host_port(self) -> tuple[str, int]:
-        parts = urlsplit(self.base)
-        return parts.hostname or "127.0.0.1", parts.port or 80
-
-    @property
-    def prefix(self) -> str:
-        return urlsplit(self.base).path
-
-
-def start(name: str, argv: list[str], port: int, env: dict[str, str], prefix: str = "",
-          log: Path | None = None) -> Server:
-    """Start a server process; ``log`` takes its stderr (authlib warns loudly at import, and 'always')."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-    stderr = log.open("w") if log else None
-    proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
-    return Server(name, proc, f"http://127.0.0.1:{port}{prefix}", log)
-
-
-def uvicorn(target: str, port: int, *, wsgi: bool = False) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port), "--no-access-log",
-            "--log-level", "warning", "--http", "httptools", "--loop", "uvloop",
-            *(["--interface", "wsgi"] if wsgi else [])]
-
-
-def wait_ready(server: Server, path: str) -> None:
-    url = f"http://127.0.0.1:{server.host_port[1]}{path}"
-    for _ in range(300):
-        if server.proc.poll() is not None:
-            tail = server.log.read_text()[-3000:] if server.log else ""
-            raise SystemExit(f"{server.name} exited with {server.proc.returncode}\n{tail}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{server.name} did not start")
-
-
-# ---- client side: a minimal keep-alive HTTP/1.1 client ------------------------------------------------
-
-class BadResponse(Exception):
-    pass
-
-
-class Connection:
-    """One connection, reopened when the server closes it (werkzeug does after every response)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.host_header = f"{host}:{port}".encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, target: str, body: bytes = b"",
-                      headers: bytes = b"") -> tuple[int, bytes, bytes]:
-        """(status, raw head, body)."""
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        head = (f"{method} {target} HTTP/1.1\r\n".encode() + b"Host: " + self.host_header + b"\r\n" + headers
-                + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
-        self.writer.write(head + body)
-        try:
-            raw = await self.reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError:
-            await self.close()
-            raise BadResponse("connection closed before a response") from None
-        status = int(raw[9:12])
-        lower = raw.lower()
-        at = lower.find(b"\r\ncontent-length:")
-        if at < 0:
-            await self.close()
-            raise BadResponse("response without Content-Length")
-        length = int(lower[at + 17:lower.find(b"\r\n", at + 2)])
-        data = await self.reader.readexactly(length)
-        if b"\r\nconnection: close" in lower:
-            await self.close()
-        return status, raw, data
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.reader = self.writer = None
-
-
-FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
-BASIC = b"Authorization: Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()) + b"\r\n"
 MOCK_BASIC = b"Authorization: Basic " + base64.b64encode(b"bench-client:bench-secret") + b"\r\n"
 
 
@@ -415,11 +322,6 @@ def code_minter(server: Server, codes: list[str], concurrency: int) -> Callable[
 
 # ---- report -----------------------------------------------------------------------------------------
 
-def pct(samples: list[float], q: float) -> float:
-    ms = sorted(samples)
-    return ms[min(len(ms) - 1, max(0, int(len(ms) * q) - 1))] * 1000 if ms else float("nan")
-
-
 def rate(variant: Variant) -> float:
     return statistics.fmean(variant.rates) if variant.rates else 0.0
 
@@ -504,7 +406,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as gw_dir, tempfile.TemporaryDirectory() as psc_dir, \
                 tempfile.TemporaryDirectory() as logs:
             gw_port, psc_port, w_port, u_port = free_port(), free_port(), free_port(), free_port()
-            servers["gateway"] = start("gateway", uvicorn("bench.psc_token:gateway_app", gw_port), gw_port, {
+            servers["gateway"] = start("gateway", uvicorn("bench._support:gateway_app", gw_port), gw_port, {
                 "SANDBOX_DATA_DIR": gw_dir, "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{gw_port}"},
                 prefix="/pro-sante-connect")
             servers["psc"] = start("PSC app", uvicorn("bench.psc_token:psc_app", psc_port), psc_port, {
@@ -524,13 +426,7 @@ def main() -> None:
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
                 variants = runner.run(bench(args, servers))
     finally:
-        for server in servers.values():
-            server.proc.terminate()
-        for server in servers.values():
-            try:
-                server.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
+        stop(list(servers.values()))
     code = report(variants, args, wsgi_impl)
     print(f"(whole run {time.perf_counter() - started:.0f} s)")
     raise SystemExit(code)
