@@ -32,3 +32,8 @@ def check_tenant(name: str) -> str:
 def request_tenant(request: Request) -> str:
     """The tenant of a request reaching a service (default tenant when called directly)."""
     return check_tenant(request.headers.get(TENANT_HEADER) or DEFAULT_TENANT)
+
+
+async def tenant_dependency(request: Request) -> str:
+    """``request_tenant`` for ``Depends``: async, because FastAPI runs a sync dependency in the thread pool."""
+    return request_tenant(request)

@@ -30,14 +30,14 @@ class GatewayState:
     metrics: Metrics
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
     return request.app.state.gateway
 
 
 State = Annotated[GatewayState, Depends(get_state)]
 
 
-def require_admin(request: Request, state: State) -> None:
+async def require_admin(request: Request, state: State) -> None:
     """401 ``GW-0006`` unless the request carries ``SANDBOX_ADMIN_TOKEN`` (when one is set)."""
     check_admin(request, state.settings)
 

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from core.tenancy import request_tenant
+from core.tenancy import tenant_dependency
 from services.annuaire_sante.store import DirectoryStore
 
 
-def _store(request: Request) -> DirectoryStore:
+async def _store(request: Request) -> DirectoryStore:
     return DirectoryStore(request.app.state.fhir)
 
 
-Tenant = Annotated[str, Depends(request_tenant)]
+Tenant = Annotated[str, Depends(tenant_dependency)]
 Store = Annotated[DirectoryStore, Depends(_store)]

@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from core.db import Database
-from core.tenancy import request_tenant
+from core.tenancy import tenant_dependency
 from services.ins_teleservice.settings import InsTeleserviceSettings
 
 
-def get_settings(request: Request) -> InsTeleserviceSettings:
+async def get_settings(request: Request) -> InsTeleserviceSettings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
 Settings = Annotated[InsTeleserviceSettings, Depends(get_settings)]
 Db = Annotated[Database, Depends(get_db)]
-Tenant = Annotated[str, Depends(request_tenant)]
+Tenant = Annotated[str, Depends(tenant_dependency)]

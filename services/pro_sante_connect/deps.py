@@ -8,30 +8,30 @@ from fastapi import Depends, Request
 
 from core.oidc.provider import Provider
 from core.peers import PeerClient, peer
-from core.tenancy import request_tenant
+from core.tenancy import tenant_dependency
 from services.pro_sante_connect.ciba import Ciba
 from services.pro_sante_connect.settings import ProSanteConnectSettings
 
 ANNUAIRE = "annuaire-sante"
 
 
-def _provider(request: Request) -> Provider:
+async def _provider(request: Request) -> Provider:
     return request.app.state.provider
 
 
-def _ciba(request: Request) -> Ciba:
+async def _ciba(request: Request) -> Ciba:
     return request.app.state.ciba
 
 
-def _settings(request: Request) -> ProSanteConnectSettings:
+async def _settings(request: Request) -> ProSanteConnectSettings:
     return request.app.state.settings
 
 
-def _annuaire(request: Request) -> PeerClient:
+async def _annuaire(request: Request) -> PeerClient:
     return peer(request, ANNUAIRE)
 
 
-Tenant = Annotated[str, Depends(request_tenant)]
+Tenant = Annotated[str, Depends(tenant_dependency)]
 OidcProvider = Annotated[Provider, Depends(_provider)]
 CibaFlow = Annotated[Ciba, Depends(_ciba)]
 Settings = Annotated[ProSanteConnectSettings, Depends(_settings)]
