@@ -3,8 +3,10 @@
 A service's ``create_app(settings)`` calls :func:`create_service_app` and includes its own routers.
 Every service app then answers ``/livez``, ``/readyz`` and the sandbox-only tenant routes the gateway
 uses (``DELETE /_admin/tenants/{tenant}`` wipes a tenant, ``POST /_admin/tenants/{tenant}/seed``
-seeds it), renders every error once, in the format of the error raised, and carries the service's
-peer client (``app.state.peers``, see :mod:`core.peers`).
+seeds it, ``POST /_admin/tenants/{tenant}/reset`` wipes and seeds it in one transaction; ``dry_run=true``
+does the work and rolls it back), checks the admin token of every ``/_admin`` request before reading
+it, renders every error once, in the format of the error raised, and carries the service's peer
+client (``app.state.peers``, see :mod:`core.peers`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from core.admin import check_admin
+from core.admin import AdminTokenFirst, check_admin
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
@@ -52,6 +54,7 @@ class SeedRequest:
 
 Seeder = Callable[[SeedRequest], None]
 Count = Annotated[int, Query(ge=0, le=MAX_GENERATED)]
+DryRun = Annotated[bool, Query(description="Do the work and roll it back: proves it would succeed.")]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,10 +106,21 @@ def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | 
     router = APIRouter(prefix="/_admin/tenants", tags=[SANDBOX_ONLY])
 
     @router.delete("/{tenant}", status_code=204)
-    def wipe(tenant: str, request: Request) -> Response:
+    def wipe(tenant: str, request: Request, dry_run: DryRun = False) -> Response:
         """Delete every row of a tenant in this service (sandbox-only)."""
         check_admin(request, settings.sandbox)
-        db.wipe_tenant(check_tenant(tenant))
+        with db.atomic(commit=not dry_run):
+            db.wipe_tenant(check_tenant(tenant))
+        return Response(status_code=204)
+
+    @router.post("/{tenant}/reset", status_code=204)
+    def reset(tenant: str, request: Request, dry_run: DryRun = False) -> Response:
+        """Wipe a tenant and seed its personas again, in one transaction: never left wiped and unseeded."""
+        check_admin(request, settings.sandbox)
+        with db.atomic(commit=not dry_run):
+            db.wipe_tenant(check_tenant(tenant))
+            if seed is not None:
+                seed(SeedRequest(tenant))
         return Response(status_code=204)
 
     @router.post("/{tenant}/seed", status_code=204)
@@ -147,6 +161,7 @@ def create_service_app(
     app.state.db = db
     app.state.seed = seed
     install_error_handlers(app)
+    app.add_middleware(AdminTokenFirst, settings=settings.sandbox)
     app.include_router(health_router(db))
     app.include_router(tenant_admin_router(settings, db, seed))
     return app

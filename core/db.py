@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Connection, MetaData, create_engine, delete, event, text
@@ -61,6 +62,8 @@ class Database:
         self.prefix = prefix.rstrip("_") + "_"
         self.engine = make_engine(url)
         self.metadata = metadata or MetaData()
+        # the connection of an open atomic() block: write() and read() inside it join its transaction
+        self._atomic: ContextVar[Connection | None] = ContextVar(f"atomic-{id(self)}", default=None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,7 +81,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A connection in one write transaction, committed on success, rolled back on error."""
+        """A connection in one write transaction, committed on success, rolled back on error.
+
+        Inside :meth:`atomic` it is the atomic block's connection: the write is part of that transaction.
+        """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
         with self.engine.connect() as conn:
             conn.execution_options(write=True)
             with conn.begin():
@@ -86,8 +96,41 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
         with self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def atomic(self, *, commit: bool = True) -> Iterator[Connection]:
+        """One write transaction that every :meth:`write` and :meth:`read` inside the block joins.
+
+        Code written as several transactions (a wipe, then a seeder) then commits or fails as one;
+        with ``commit=False`` the work is rolled back at the end (a dry run).
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(write=True)
+            transaction = conn.begin()
+            token = self._atomic.set(conn)
+            try:
+                yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            else:
+                if commit:
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+            finally:
+                self._atomic.reset(token)
+
+    def _joined(self) -> Connection | None:
+        conn = self._atomic.get()
+        # a task started inside an atomic block copies the context: it must not reuse a finished block
+        return conn if conn is not None and not conn.closed and conn.in_transaction() else None
 
     def ping(self) -> bool:
         try:
@@ -98,7 +141,7 @@ class Database:
             return False
 
     def wipe_tenant(self, tenant: str) -> None:
-        """Delete every row of ``tenant`` from the service's tables, in one transaction."""
+        """Delete every row of ``tenant`` from the service's tables, in one transaction (or the atomic block's)."""
         with self.write() as conn:
             for table in reversed(self.tables()):
                 if "tenant" in table.c:

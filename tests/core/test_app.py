@@ -1,8 +1,15 @@
 """Plumbing every service app gets: health, tenant admin routes, admin token, error rendering."""
 
-import httpx
-from pydantic import SecretStr
+from contextlib import asynccontextmanager
 
+import httpx
+import pytest
+from fastapi import Request
+from pydantic import SecretStr
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+from core.app import SeedRequest, create_service_app
+from core.db import Database
 from core.settings import SandboxSettings, ServiceSettings
 from tests.kernel_app.app import SLUG, create_app
 from tests.outcomes import assert_outcome, patient
@@ -36,3 +43,84 @@ async def test_admin_routes_require_the_token_when_configured(tmp_path):
         assert_outcome(await c.delete("/_admin/tenants/a", headers={"Authorization": "Bearer nope"}), 401, "GW-0006")
         assert (await c.delete("/_admin/tenants/a", headers={"Authorization": "Bearer s3cret"})).status_code == 204
         assert (await c.post("/_admin/tenants/a/seed", headers={"X-Sandbox-Admin-Token": "s3cret"})).status_code == 204
+
+
+def seeded_app(tmp_path, **sandbox):
+    """A service app whose seeder writes one persona row, or fails when ``state.fail_seed`` is set."""
+    metadata = MetaData()
+    rows = Table("seeded_rows", metadata, Column("id", Integer, primary_key=True),
+                 Column("tenant", String(40), nullable=False), Column("value", String(20)))
+    settings = ServiceSettings.for_slug("seeded", SandboxSettings(data_dir=tmp_path, **sandbox))
+    db = Database(f"sqlite:///{tmp_path / 'seeded.db'}", prefix="seeded", metadata=metadata)
+
+    def seed(request: SeedRequest) -> None:
+        with db.write() as conn:
+            conn.execute(insert(rows).values(tenant=request.tenant, value="persona"))
+        if app.state.fail_seed:
+            raise RuntimeError("the seeder failed")
+
+    app = create_service_app(settings, db, title="Seeded", seed=seed)
+    app.state.fail_seed = False
+
+    @app.put("/rows/{value}")
+    def put(value: str, request: Request) -> None:
+        with db.write() as conn:
+            conn.execute(insert(rows).values(tenant=request.headers["x-sandbox-tenant"], value=value))
+
+    def values(tenant: str) -> list[str]:
+        with db.read() as conn:
+            return sorted(conn.execute(select(rows.c.value).where(rows.c.tenant == tenant)).scalars())
+
+    app.state.values = values
+    return app
+
+
+@asynccontextmanager
+async def serving(app):
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app, raise_app_exceptions=False), base_url="http://s") as client:
+        yield client
+
+
+async def test_reset_wipes_and_seeds_in_one_transaction(tmp_path):
+    app = seeded_app(tmp_path)
+    async with serving(app) as c:
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
+        assert app.state.values("team-a") == ["mine"]
+        assert (await c.post("/_admin/tenants/team-a/reset")).status_code == 204
+        assert app.state.values("team-a") == ["persona"]
+
+
+async def test_a_failing_seed_leaves_the_tenant_as_it_was_not_wiped(tmp_path):
+    app = seeded_app(tmp_path)
+    async with serving(app) as c:
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
+        app.state.fail_seed = True
+        assert (await c.post("/_admin/tenants/team-a/reset")).status_code == 500
+        assert app.state.values("team-a") == ["mine"]
+
+
+async def test_dry_runs_of_reset_and_wipe_change_nothing(tmp_path):
+    app = seeded_app(tmp_path)
+    async with serving(app) as c:
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
+        assert (await c.post("/_admin/tenants/team-a/reset", params={"dry_run": "true"})).status_code == 204
+        assert (await c.delete("/_admin/tenants/team-a", params={"dry_run": "true"})).status_code == 204
+        assert app.state.values("team-a") == ["mine"]
+        app.state.fail_seed = True
+        assert (await c.post("/_admin/tenants/team-a/reset", params={"dry_run": "true"})).status_code == 500
+
+
+@pytest.mark.parametrize(("method", "path", "params"), [
+    ("POST", "/_admin/tenants/a/seed", {"patients": "-1"}),
+    ("POST", "/_admin/tenants/a/seed", {"seed": "not-a-number"}),
+    ("POST", "/_admin/tenants/Bad_Name/reset", {}),
+    ("DELETE", "/_admin/tenants/a", {"dry_run": "maybe"}),
+])
+async def test_admin_token_is_checked_before_parameters(tmp_path, method, path, params):
+    app = await client_for(tmp_path, admin_token=SecretStr("s3cret"))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://s") as c:
+        assert_outcome(await c.request(method, path, params=params), 401, "GW-0006")
+        assert_outcome(await c.request(method, path, params=params, headers={"Authorization": "Bearer s3cret"}),
+                       400, "GW-0001" if "Bad_Name" in path else "HTTP-0400")

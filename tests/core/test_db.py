@@ -1,4 +1,6 @@
-"""Database helpers: SQLite pragmas, write transactions, tenant wipe, ping."""
+"""Database helpers: SQLite pragmas, write transactions, atomic blocks, tenant wipe, ping."""
+
+import uuid
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
@@ -47,3 +49,51 @@ def test_ping_reports_unreachable_database():
     db = Database("postgresql://nobody@127.0.0.1:1/none", prefix="demo")
     assert db.ping() is False
     assert Database("sqlite://", prefix="demo").ping() is True
+
+
+def values(db: Database, table: Table, tenant: str) -> list[str]:
+    with db.read() as conn:
+        return sorted(conn.execute(select(table.c.value).where(table.c.tenant == tenant)).scalars())
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant of the test's own: the PostgreSQL database is shared by the session."""
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+def test_writes_inside_atomic_commit_together(database_url, tenant):
+    db, table = make_db(database_url)
+    with db.write() as conn:
+        conn.execute(insert(table).values(tenant=tenant, value="old"))
+    with db.atomic():
+        db.wipe_tenant(tenant)
+        with db.write() as conn:  # a second "transaction", e.g. a seeder: it joins the atomic one
+            conn.execute(insert(table).values(tenant=tenant, value="new"))
+        with db.read() as conn:  # reads inside the block see its writes
+            assert list(conn.execute(select(table.c.value).where(table.c.tenant == tenant)).scalars()) == ["new"]
+    assert values(db, table, tenant) == ["new"]
+
+
+def test_failure_inside_atomic_rolls_back_every_write_of_the_block(database_url, tenant):
+    db, table = make_db(database_url)
+    with db.write() as conn:
+        conn.execute(insert(table).values(tenant=tenant, value="old"))
+    with pytest.raises(RuntimeError), db.atomic():
+        db.wipe_tenant(tenant)  # committed on its own before atomic existed
+        with db.write() as conn:
+            conn.execute(insert(table).values(tenant=tenant, value="new"))
+        raise RuntimeError("the seeder failed")
+    assert values(db, table, tenant) == ["old"]
+
+
+def test_atomic_without_commit_is_a_dry_run(database_url, tenant):
+    db, table = make_db(database_url)
+    with db.write() as conn:
+        conn.execute(insert(table).values(tenant=tenant, value="old"))
+    with db.atomic(commit=False):
+        db.wipe_tenant(tenant)
+    assert values(db, table, tenant) == ["old"]
+    with db.write() as conn:  # after the block, writes are on their own again
+        conn.execute(insert(table).values(tenant=tenant, value="later"))
+    assert values(db, table, tenant) == ["later", "old"]
