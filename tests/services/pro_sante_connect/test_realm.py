@@ -167,3 +167,24 @@ async def test_logout_never_redirects_to_an_unregistered_uri(psc):
     assert [r.status_code for r in (evil, anonymous, forged, plain)] == [400, 400, 400, 200]
     assert all("location" not in r.headers for r in (evil, anonymous, forged, plain))
     assert await introspect(psc, tokens["refresh_token"])  # nothing ended by the refused calls
+
+
+async def test_revoking_an_access_token_of_another_client_is_refused(psc):
+    tokens = await psc.login()
+    created = (await psc.admin("POST", "/clients", json={"grant_types": ["client_credentials"]})).json()
+    refused = await psc.http.post(psc.url(PROTOCOL + "/revoke"), auth=(created["client_id"], created["client_secret"]),
+                                  data={"token": tokens["access_token"]})
+    assert (refused.status_code, refused.json()["error"]) == (400, "unauthorized_client")
+    assert await introspect(psc, tokens["access_token"]) is True
+
+
+async def test_userinfo_needs_the_openid_scope(psc):
+    tokens = await psc.login()
+    narrowed = (await psc.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                 "scope": "scope_all"})).json()
+    assert (narrowed["scope"], "id_token" in narrowed) == ("scope_all", False)
+    response = await psc.http.get(psc.url(PROTOCOL + "/userinfo"),
+                                  headers={"authorization": f"Bearer {narrowed['access_token']}"})
+    assert (response.status_code, response.json()["error"]) == (403, "insufficient_scope")
+    assert response.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+    assert ROBERT not in response.text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import time
 
@@ -292,3 +294,50 @@ async def test_finished_sessions_are_swept_but_live_ones_stay(psc):
         assert provider.store.session(conn, tenant=psc.tenant, sid=live["session_state"]) is not None
     refreshed = await psc.token({"grant_type": "refresh_token", "refresh_token": live["refresh_token"]})
     assert refreshed.status_code == 200
+
+
+async def test_a_code_whose_session_was_revoked_gives_no_token(psc):
+    verifier, challenge = pkce()
+    response = await psc.authorize(response_type="code", client_id=PRACTICE[0], redirect_uri=PRACTICE_REDIRECT,
+                                   scope="openid scope_all", login_hint=ROBERT, code_challenge=challenge,
+                                   code_challenge_method="S256")
+    query = support.query_of(response.headers["location"])
+    provider = provider_of(psc.http)
+    with provider.db.write() as conn:
+        provider.store.revoke_session(conn, tenant=psc.tenant, sid=query["session_state"], now=time.time())
+    refused = await psc.token({"grant_type": "authorization_code", "code": query["code"],
+                               "redirect_uri": PRACTICE_REDIRECT, "code_verifier": verifier})
+    assert (refused.status_code, set(refused.json())) == (400, {"error", "error_description"})
+    assert error_of(refused) == "invalid_grant"
+
+
+def challenge_of(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("verifier", [
+    pytest.param("a" * 42, id="too-short"),
+    pytest.param("a" * 129, id="too-long"),
+    pytest.param("a" * 42 + "+", id="outside-the-alphabet"),
+    pytest.param("é" * 43, id="not-ascii"),
+])
+async def test_a_malformed_verifier_is_refused_even_when_it_matches(psc, verifier):
+    code = await psc.code(client_id=SPA, redirect_uri=SPA_REDIRECT, challenge=challenge_of(verifier))
+    response = await psc.token({"grant_type": "authorization_code", "client_id": SPA, "code": code,
+                                "redirect_uri": SPA_REDIRECT, "code_verifier": verifier}, auth=None)
+    assert (response.status_code, error_of(response)) == (400, "invalid_grant")
+
+
+async def test_an_unknown_refresh_token_is_refused(psc):
+    response = await psc.token({"grant_type": "refresh_token", "refresh_token": "never-issued"})
+    assert (response.status_code, error_of(response)) == (400, "invalid_grant")
+
+
+async def test_a_client_without_the_code_grant_cannot_exchange_a_code(psc):
+    created = (await psc.admin("POST", "/clients", json={"grant_types": ["client_credentials"]})).json()
+    code = await psc.code()
+    response = await psc.token({"grant_type": "authorization_code", "code": code, "redirect_uri": PRACTICE_REDIRECT},
+                               auth=(created["client_id"], created["client_secret"]))
+    assert (response.status_code, error_of(response)) == (400, "unauthorized_client")
+    still = await psc.token({"grant_type": "authorization_code", "code": code, "redirect_uri": PRACTICE_REDIRECT})
+    assert still.status_code == 200  # the refused request did not spend the code

@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from tests.services.pro_sante_connect.support import PRACTICE, PRACTICE_REDIRECT, ROBERT, SPA, SPA_REDIRECT, query_of
+from tests.services.pro_sante_connect.support import (
+    PRACTICE,
+    PRACTICE_REDIRECT,
+    PROTOCOL,
+    ROBERT,
+    SPA,
+    SPA_REDIRECT,
+    query_of,
+)
 
 GOOD = {"response_type": "code", "client_id": PRACTICE[0], "redirect_uri": PRACTICE_REDIRECT,
         "scope": "openid scope_all", "state": "st-9", "nonce": "n-9", "acr_values": "eidas1"}
@@ -39,6 +47,8 @@ async def test_an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect(
     ({"code_challenge": "abc", "code_challenge_method": "S256"}, "invalid_request"),
     ({"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "plain"},
      "invalid_request"),
+    ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
+    ({"request_uri": "https://rp.example/request.jwt"}, "request_not_supported"),
 ])
 async def test_other_request_errors_go_back_to_the_client(psc, change, error):
     response = await psc.authorize(**{**GOOD, **change})
@@ -46,6 +56,38 @@ async def test_other_request_errors_go_back_to_the_client(psc, change, error):
     query = query_of(response.headers["location"])
     assert response.headers["location"].startswith(PRACTICE_REDIRECT + "?")
     assert (query["error"], query["state"], query["iss"]) == (error, "st-9", psc.issuer)
+
+
+async def test_a_client_without_the_code_grant_is_sent_back_unauthorized(psc):
+    created = await psc.admin("POST", "/clients", json={"client_id": "software-only", "grant_types": [
+        "client_credentials"], "redirect_uris": ["https://rp.example/cb"]})
+    assert created.status_code == 201, created.text
+    response = await psc.authorize(**{**GOOD, "client_id": "software-only", "redirect_uri": "https://rp.example/cb",
+                                      "login_hint": ROBERT})
+    assert response.status_code == 302 and response.headers["location"].startswith("https://rp.example/cb?")
+    query = query_of(response.headers["location"])
+    assert (query["error"], query["state"], "code" in query) == ("unauthorized_client", "st-9", False)
+
+
+async def test_a_redirect_uri_with_its_own_query_keeps_it(psc):
+    registered = "https://rp.example/cb?team=a"
+    created = await psc.admin("POST", "/clients", json={"client_id": "with-query", "client_secret": "s3cret-s3cret",
+                                                        "redirect_uris": [registered]})
+    assert created.status_code == 201, created.text
+    request = {**GOOD, "client_id": "with-query", "redirect_uri": registered}
+    granted = await psc.authorize(**request, login_hint=ROBERT)
+    refused = await psc.authorize(**{**request, "scope": "openid admin"})
+    without = await psc.authorize(**{**request, "redirect_uri": "https://rp.example/cb"}, login_hint=ROBERT)
+    assert granted.headers["location"].startswith(registered + "&code=")
+    assert refused.headers["location"].startswith(registered + "&error=invalid_scope")
+    assert (without.status_code, "location" in without.headers) == (400, False)  # exact match, query included
+    query = query_of(granted.headers["location"])
+    assert (query["team"], query["state"]) == ("a", "st-9")
+    tokens = await psc.http.post(psc.url(PROTOCOL + "/token"),
+                                 auth=("with-query", "s3cret-s3cret"),
+                                 data={"grant_type": "authorization_code", "code": query["code"],
+                                       "redirect_uri": registered})
+    assert tokens.status_code == 200 and tokens.json()["token_type"] == "Bearer"
 
 
 async def test_a_public_client_must_use_pkce(psc):

@@ -1,0 +1,120 @@
+"""Client authentication at the token and introspection endpoints: every refusal, with its status and error."""
+
+from __future__ import annotations
+
+import base64
+import time
+from urllib.parse import quote_plus
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from tests.services.pro_sante_connect.support import PRACTICE, PROTOCOL, ROBERT, SPA
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+CREDENTIALS = {"grant_type": "client_credentials"}
+
+
+def refusal(response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]
+
+
+def basic(raw: bytes) -> dict:
+    return {"authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+@pytest.fixture
+async def key_client(psc) -> RSAKey:
+    """A private_key_jwt client ``pkjwt`` with one RSA key."""
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    response = await psc.admin("POST", "/clients", json={
+        "client_id": "pkjwt", "token_endpoint_auth_method": "private_key_jwt", "grant_types": ["client_credentials"],
+        "jwks": {"keys": [key.as_dict(private=False)]}, "scope": "openid scope_all"})
+    assert response.status_code == 201, response.text
+    return key
+
+
+def signed(psc, key: RSAKey, drop: tuple[str, ...] = (), **overrides) -> str:
+    now = int(time.time())
+    claims = {"iss": "pkjwt", "sub": "pkjwt", "aud": "http://sandbox.test" + psc.url(PROTOCOL + "/token"),
+              "exp": now + 60, "iat": now, "jti": f"j-{time.monotonic_ns()}", **overrides}
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, {k: v for k, v in claims.items() if k not in drop}, key)
+
+
+def with_assertion(token: str, assertion_type: str = ASSERTION_TYPE) -> dict:
+    return {**CREDENTIALS, "client_assertion": token, "client_assertion_type": assertion_type}
+
+
+async def test_a_fresh_assertion_is_accepted(psc, key_client):
+    response = await psc.token(with_assertion(signed(psc, key_client)), auth=None)
+    assert response.status_code == 200 and response.json()["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param({"iat": -400}, id="iat-older-than-the-window"),
+    pytest.param({"iat": 120}, id="iat-in-the-future"),
+    pytest.param({"drop": ("iat",), "exp": 600}, id="no-iat-and-exp-too-far-ahead"),
+    pytest.param({"drop": ("jti",)}, id="no-jti"),
+    pytest.param({"jti": ""}, id="empty-jti"),
+    pytest.param({"drop": ("exp",)}, id="no-exp"),
+])
+async def test_an_assertion_outside_its_rules_is_refused(psc, key_client, overrides):
+    drop = overrides.pop("drop", ())
+    now = int(time.time())
+    claims = {k: now + v if k in ("iat", "exp") else v for k, v in overrides.items()}
+    response = await psc.token(with_assertion(signed(psc, key_client, drop, **claims)), auth=None)
+    assert refusal(response) == (401, "invalid_client")
+
+
+async def test_an_assertion_without_iat_but_a_near_exp_is_accepted(psc, key_client):
+    token = signed(psc, key_client, ("iat",), exp=int(time.time()) + 200)
+    assert (await psc.token(with_assertion(token), auth=None)).status_code == 200
+
+
+async def test_a_wrong_assertion_type_is_refused(psc, key_client):
+    token = signed(psc, key_client)
+    wrong = await psc.token(with_assertion(token, "urn:ietf:params:oauth:client-assertion-type:saml2-bearer"),
+                            auth=None)
+    missing = await psc.token({**CREDENTIALS, "client_assertion": token}, auth=None)
+    assert refusal(wrong) == refusal(missing) == (401, "invalid_client")
+    assert (await psc.token(with_assertion(token), auth=None)).status_code == 200  # the jti was not spent
+
+
+async def test_a_body_client_id_other_than_the_basic_one_is_refused(psc):
+    other = await psc.token({**CREDENTIALS, "client_id": SPA})
+    same = await psc.token({**CREDENTIALS, "client_id": PRACTICE[0]})
+    assert refusal(other) == (401, "invalid_client") and other.headers["www-authenticate"] == 'Basic realm="token"'
+    assert same.status_code == 200
+
+
+@pytest.mark.parametrize("header", [
+    pytest.param({"authorization": "Basic !!!"}, id="not-base64"),
+    pytest.param(basic(b"\xff\xfe:secret"), id="not-utf8"),
+    pytest.param(basic(PRACTICE[0].encode()), id="no-colon"),
+    pytest.param({"authorization": "Basic " + base64.b64encode(b":".join(p.encode() for p in PRACTICE)).decode()[:-1]},
+                 id="truncated"),
+])
+async def test_malformed_basic_credentials_are_refused(psc, header):
+    response = await psc.token(CREDENTIALS, auth=None, headers=header)
+    assert refusal(response) == (401, "invalid_client")
+    assert response.headers["www-authenticate"] == 'Basic realm="token"'
+
+
+async def test_basic_credentials_are_form_urlencoded(psc):
+    secret = "s3cret+with/odd:chars%"
+    created = await psc.admin("POST", "/clients", json={"client_id": "odd", "client_secret": secret,
+                                                        "grant_types": ["client_credentials"]})
+    assert created.status_code == 201, created.text
+    encoded = basic(f"odd:{quote_plus(secret)}".encode())
+    raw = basic(f"odd:{secret}".encode())  # '+' decodes to a space, '%' alone is kept: not the secret
+    assert (await psc.token(CREDENTIALS, auth=None, headers=encoded)).status_code == 200
+    assert refusal(await psc.token(CREDENTIALS, auth=None, headers=raw)) == (401, "invalid_client")
+
+
+async def test_a_public_client_cannot_introspect(psc):
+    tokens = await psc.login()
+    response = await psc.http.post(psc.url(PROTOCOL + "/token/introspect"),
+                                   data={"client_id": SPA, "token": tokens["access_token"]})
+    assert refusal(response) == (401, "invalid_client") and "SubjectNameID" not in response.text
+    assert ROBERT not in response.text
