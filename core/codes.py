@@ -35,6 +35,8 @@ class Code(StrEnum):
     BAD_REFERENCE = "FHIR-0018"  # unresolvable urn:uuid or malformed reference in a transaction
     BAD_ID = "FHIR-0019"  # logical id does not match [A-Za-z0-9\-\.]{1,64}
     WRITE_CONFLICT = "FHIR-0020"  # a concurrent write created the same resource first
+    JSON_TOO_DEEP = "FHIR-0021"  # JSON body nested deeper than SANDBOX_MAX_JSON_DEPTH (core/jsonbody.py)
+    TOO_MANY_VALUES = "FHIR-0022"  # search with more values or criteria than core/fhir/search.py accepts
     # gateway and tenants
     BAD_TENANT = "GW-0001"  # tenant name does not match [a-z0-9-]{1,40}
     UNKNOWN_TENANT = "GW-0002"  # admin action on a tenant that does not exist

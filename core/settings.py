@@ -46,6 +46,9 @@ class SandboxSettings(BaseSettings):
     data_dir: Path = Field(Path(".sandbox"), description="Where the SQLite files live.")
     admin_token: SecretStr | None = Field(None, description="When set, `/_admin` requires it as a Bearer token.")
     max_body_bytes: int = Field(10 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
+    max_json_depth: int = Field(
+        100, ge=2, le=500, description="Deepest nesting of arrays and objects in a JSON body (400 FHIR-0021 beyond).",
+    )
     record_body_bytes: int = Field(64 * 1024, description="How much of each body the recorder keeps.")
     database_url: str | None = Field(None, description="Gateway database (tenants, exchanges); SQLite by default.")
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import Connection
 
+from core import jsonbody
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
@@ -199,8 +200,10 @@ def _patch_document(resource: dict) -> tuple[object, bool]:
     """A PATCH entry carries a Parameters (FHIRPath Patch) or a Binary holding a JSON Patch."""
     if resource.get("resourceType") == "Binary":
         try:
-            return json.loads(base64.b64decode(resource.get("data", ""))), True
-        except (ValueError, TypeError):
+            return jsonbody.loads(base64.b64decode(resource.get("data", ""))), True
+        except (ValueError, TypeError) as exc:  # jsonbody.JsonError is a ValueError
+            if getattr(exc, "code", None) == Code.JSON_TOO_DEEP:
+                raise
             raise SandboxError(400, Code.BAD_PATCH, "The Binary of a PATCH entry must hold a base64 JSON Patch.",
                                expression=["Binary.data"]) from None
     return resource, False

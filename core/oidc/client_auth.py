@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import time
 from urllib.parse import unquote_plus
 
@@ -21,6 +20,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import Connection
 
+from core import jsonbody
 from core.errors import OAuthError
 from core.oidc.clients import Client
 from core.oidc.provider import Provider
@@ -107,8 +107,8 @@ def unverified_claims(token: str) -> dict | None:
     if len(parts) != 3:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error):
+        return jsonbody.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):  # jsonbody.JsonError included
         return None
 
 

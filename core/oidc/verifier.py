@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import math
 import time
 import unicodedata
@@ -29,6 +28,7 @@ import httpx
 from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 
+from core import jsonbody
 from core.codes import Code
 from core.errors import SandboxError
 from core.oidc.principals import Principal, UnknownPrincipal, principal_from_claims
@@ -156,7 +156,7 @@ class TokenVerifier:
         try:
             if len(parts) != 3:
                 raise ValueError(f"{len(parts)} parts")
-            header, claims = json.loads(b64url(parts[0])), json.loads(b64url(parts[1]))
+            header, claims = jsonbody.loads(b64url(parts[0])), jsonbody.loads(b64url(parts[1]))
             b64url(parts[2])
             if not isinstance(header, dict) or not isinstance(claims, dict):
                 raise ValueError("not JSON objects")

@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, Response
 from core.admin import check_admin
 from core.app import SANDBOX_ONLY
 from core.errors import SandboxError
+from core.jsonbody import read_json
 from services.ins_teleservice import store
 from services.ins_teleservice.admin_input import parse, to_identity, to_json
-from services.ins_teleservice.body import read_json_limited
 from services.ins_teleservice.codes import InsCode
 from services.ins_teleservice.deps import Db, Settings, Tenant
 
@@ -31,7 +31,9 @@ def not_found(pid: str) -> SandboxError:
 async def add_identity(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """Add a test identity (traits + INS) that INSi will then find in this tenant (sandbox-only)."""
     check_admin(request, settings.sandbox)
-    data = parse(await read_json_limited(request, settings.max_request_bytes, allowed=JSON_TYPES))
+    document, _ = await read_json(request, max_bytes=settings.max_request_bytes,
+                                  max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
+    data = parse(document)
     person = to_identity(data, lunar=settings.accept_lunar_dates)
 
     def write() -> None:

@@ -10,12 +10,11 @@ from starlette.responses import Response
 
 from core.errors import FHIR_JSON
 from core.fhir.router import software_version
+from core.jsonbody import JSON_TYPES, read_json
 from services.ins_teleservice import facade
-from services.ins_teleservice.body import read_json_limited
 from services.ins_teleservice.deps import Db, Settings, Tenant
 from services.ins_teleservice.fhir_out import capability
 
-JSON_TYPES = frozenset({"application/fhir+json", "application/json"})
 router = APIRouter(prefix="/fhir", tags=["FHIR façade"])
 
 
@@ -32,18 +31,20 @@ async def metadata(settings: Settings, tenant: Tenant) -> Response:
 @router.post("/Patient/$match")
 async def match(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """INSi traits search as the FHIR MPI $match: a searchset of fr-core-patient-ins Patients + the CR."""
-    body = await read_json_limited(request, settings.max_request_bytes, allowed=JSON_TYPES)
+    document, _ = await read_json(request, max_bytes=settings.max_request_bytes,
+                                  max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
     with db.read() as conn:
-        bundle = facade.match(conn, tenant=tenant, base=settings.base_url(tenant) + "/fhir", body=body)
+        bundle = facade.match(conn, tenant=tenant, base=settings.base_url(tenant) + "/fhir", body=document)
     return fhir(bundle)
 
 
 @router.post("/Patient/$ins-verify")
 async def ins_verify(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """Check an INS against the traits INSi holds: result match/mismatch and the status of each trait."""
-    body = await read_json_limited(request, settings.max_request_bytes, allowed=JSON_TYPES)
+    document, _ = await read_json(request, max_bytes=settings.max_request_bytes,
+                                  max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
     with db.read() as conn:
-        return fhir(facade.ins_verify(conn, tenant=tenant, body=body))
+        return fhir(facade.ins_verify(conn, tenant=tenant, body=document))
 
 
 @router.get("/Patient/{pid}")

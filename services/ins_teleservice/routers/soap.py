@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from core.codes import Code
 from core.errors import SandboxError
+from core.jsonbody import TooLarge, read_limited
 from services.ins_teleservice import contract, insi
-from services.ins_teleservice.body import TooLarge, read_limited
 from services.ins_teleservice.codes import InsCode
 from services.ins_teleservice.deps import Db, Settings, Tenant
 from services.ins_teleservice.envelope import Envelope
