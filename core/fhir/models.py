@@ -85,4 +85,8 @@ def validate_resource(resource: dict, expected_type: str | None = None) -> dict:
         raise InvalidResource(rtype, exc.errors()) from None
     except (ValueError, TypeError) as exc:
         raise SandboxError(400, Code.INVALID_RESOURCE, f"{rtype}: {exc}", issue="structure") from None
+    except KeyError as exc:  # fhir.resources looks a nested resource's resourceType up in a dict
+        kind = str(exc.args[0] if exc.args else "").removeprefix("R4.").removesuffix("Type")
+        raise SandboxError(400, Code.UNKNOWN_RESOURCE_TYPE, f"{rtype}: a nested resource has resourceType "
+                           f"{kind!r}, which is not a FHIR R4 resource type.", issue="structure") from None
     return resource

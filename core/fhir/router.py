@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
@@ -26,11 +26,12 @@ from core.fhir.fastread import FastReads
 from core.fhir.interactions import FhirApi, FhirContext, FhirResult
 from core.fhir.schema import fhir_tables
 from core.fhir.transaction import BundleProcessor
+from core.openapi import BUNDLE, JSON_PATCH, PARAMETERS, RESOURCE, body, outcomes, search_parameters
 from core.settings import SandboxSettings, ServiceSettings
 from core.tenancy import request_tenant
 
 JSON_TYPES = {"application/fhir+json", "application/json"}
-JSON_PATCH = "application/json-patch+json"
+JSON_PATCH_TYPE = "application/json-patch+json"
 
 
 def software_version() -> str:
@@ -89,8 +90,15 @@ class FhirService:
             return fn(conn, *args, **kwargs)
 
     def router(self) -> APIRouter:  # noqa: C901 - one short closure per FHIR interaction
-        router = APIRouter(prefix=self.path, tags=["FHIR"])
+        router = APIRouter(prefix=self.path, tags=["FHIR"], responses=outcomes(400, 401, 403, 404, 413, 415))
         api = self.api
+        # What fuzzers and client generators need: the types served, the search parameters, the bodies.
+        served = Path(description="A resource type served here.",
+                      json_schema_extra={"enum": sorted(self.spec.by_type)})
+        searched = {"parameters": search_parameters(self.spec)}
+        search_form = body({"type": "object", "additionalProperties": {"type": "string"}},
+                           ("application/x-www-form-urlencoded",), required=False)
+        writes = outcomes(409, 410, 412, 422, 428)
 
         @router.get("/metadata")
         async def metadata(request: Request) -> Response:
@@ -99,7 +107,7 @@ class FhirService:
             body = capability_statement(self.spec, ctx.base, title=self.title, software_version=software_version())
             return Response(json.dumps(body), media_type=FHIR_JSON)
 
-        @router.get("")
+        @router.get("", openapi_extra=searched)
         @router.get("/", include_in_schema=False)
         async def search_system(request: Request) -> Response:
             """Search several resource types at once (``_type=Practitioner,PractitionerRole``)."""
@@ -107,7 +115,7 @@ class FhirService:
             with self.db.read() as conn:
                 return respond(api.search_system(conn, ctx, request.query_params.multi_items()))
 
-        @router.post("/_search")
+        @router.post("/_search", openapi_extra=search_form)
         async def search_system_post(request: Request) -> Response:
             """System search with parameters in an application/x-www-form-urlencoded body."""
             ctx = self.context(request)
@@ -115,7 +123,7 @@ class FhirService:
             with self.db.read() as conn:
                 return respond(api.search_system(conn, ctx, [*request.query_params.multi_items(), *form]))
 
-        @router.post("")
+        @router.post("", openapi_extra=body(BUNDLE), responses=writes)
         @router.post("/", include_in_schema=False)
         async def bundle(request: Request) -> Response:
             """Process a batch or transaction Bundle."""
@@ -123,23 +131,23 @@ class FhirService:
             document, _ = await read_json(request, self.settings.sandbox)
             return respond(await run_in_threadpool(self.bundles.process, ctx, document))
 
-        @router.get("/{rtype}")
-        async def search(rtype: str, request: Request) -> Response:
+        @router.get("/{rtype}", openapi_extra=searched)
+        async def search(request: Request, rtype: str = served) -> Response:
             """Search a resource type (searchset Bundle)."""
             ctx = self.context(request)
             with self.db.read() as conn:
                 return respond(api.search(conn, ctx, rtype, request.query_params.multi_items()))
 
-        @router.post("/{rtype}/_search")
-        async def search_post(rtype: str, request: Request) -> Response:
+        @router.post("/{rtype}/_search", openapi_extra=search_form)
+        async def search_post(request: Request, rtype: str = served) -> Response:
             """Search with parameters in an application/x-www-form-urlencoded body."""
             ctx = self.context(request)
             form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
             with self.db.read() as conn:
                 return respond(api.search(conn, ctx, rtype, [*request.query_params.multi_items(), *form]))
 
-        @router.post("/{rtype}")
-        async def create(rtype: str, request: Request) -> Response:
+        @router.post("/{rtype}", openapi_extra=body(RESOURCE), responses=writes)
+        async def create(request: Request, rtype: str = served) -> Response:
             """Create a resource (conditional with If-None-Exist)."""
             ctx = self.context(request)
             api.resource_spec(rtype, "create")  # a read-only type answers 405 whatever the body
@@ -148,14 +156,14 @@ class FhirService:
                                                    if_none_exist=request.headers.get("if-none-exist")))
 
         @router.get("/{rtype}/{rid}")
-        async def read(rtype: str, rid: str, request: Request) -> Response:
+        async def read(rid: str, request: Request, rtype: str = served) -> Response:
             """Read the current version of a resource."""
             ctx = self.context(request)
             with self.db.read() as conn:
                 return respond(api.read(conn, ctx, rtype, rid))
 
-        @router.put("/{rtype}/{rid}")
-        async def update(rtype: str, rid: str, request: Request) -> Response:
+        @router.put("/{rtype}/{rid}", openapi_extra=body(RESOURCE), responses=writes)
+        async def update(rid: str, request: Request, rtype: str = served) -> Response:
             """Update (or create with a client id) a resource; honours If-Match."""
             ctx = self.context(request)
             api.resource_spec(rtype, "update")
@@ -163,32 +171,33 @@ class FhirService:
             return respond(await run_in_threadpool(self.write, api.update, ctx, rtype, rid, resource,
                                                    if_match=request.headers.get("if-match")))
 
-        @router.patch("/{rtype}/{rid}")
-        async def patch(rtype: str, rid: str, request: Request) -> Response:
+        @router.patch("/{rtype}/{rid}", responses=writes, openapi_extra={"requestBody": {"required": True, "content": {
+            **{m: {"schema": PARAMETERS} for m in JSON_TYPES}, JSON_PATCH_TYPE: {"schema": JSON_PATCH}}}})
+        async def patch(rid: str, request: Request, rtype: str = served) -> Response:
             """Patch a resource with JSON Patch or FHIRPath Patch (a Parameters resource)."""
             ctx = self.context(request)
             api.resource_spec(rtype, "patch")
-            document, media = await read_json(request, self.settings.sandbox, allowed={*JSON_TYPES, JSON_PATCH})
+            document, media = await read_json(request, self.settings.sandbox, allowed={*JSON_TYPES, JSON_PATCH_TYPE})
             return respond(await run_in_threadpool(self.write, api.patch, ctx, rtype, rid, document,
-                                                   json_patch=media == JSON_PATCH,
+                                                   json_patch=media == JSON_PATCH_TYPE,
                                                    if_match=request.headers.get("if-match")))
 
-        @router.delete("/{rtype}/{rid}")
-        async def delete(rtype: str, rid: str, request: Request) -> Response:
+        @router.delete("/{rtype}/{rid}", responses=writes)
+        async def delete(rid: str, request: Request, rtype: str = served) -> Response:
             """Delete a resource (a later read answers 410 Gone)."""
             ctx = self.context(request)
             return respond(await run_in_threadpool(self.write, api.delete, ctx, rtype, rid,
                                                    if_match=request.headers.get("if-match")))
 
         @router.get("/{rtype}/{rid}/_history")
-        async def history(rtype: str, rid: str, request: Request) -> Response:
+        async def history(rid: str, request: Request, rtype: str = served) -> Response:
             """Every version of a resource, newest first."""
             ctx = self.context(request)
             with self.db.read() as conn:
                 return respond(api.history(conn, ctx, rtype, rid, request.query_params.multi_items()))
 
         @router.get("/{rtype}/{rid}/_history/{vid}")
-        async def vread(rtype: str, rid: str, vid: str, request: Request) -> Response:
+        async def vread(rid: str, vid: str, request: Request, rtype: str = served) -> Response:
             """Read one version of a resource."""
             ctx = self.context(request)
             with self.db.read() as conn:

@@ -13,12 +13,13 @@ from core.admin import check_admin
 from core.app import SANDBOX_ONLY
 from core.errors import SandboxError
 from core.jsonbody import read_json
+from core.openapi import body, model_schema, outcomes
 from services.ins_teleservice import store
-from services.ins_teleservice.admin_input import parse, to_identity, to_json
+from services.ins_teleservice.admin_input import IdentityIn, parse, to_identity, to_json
 from services.ins_teleservice.codes import InsCode
 from services.ins_teleservice.deps import Db, Settings, Tenant
 
-router = APIRouter(prefix="/_admin/identities", tags=[SANDBOX_ONLY])
+router = APIRouter(prefix="/_admin/identities", tags=[SANDBOX_ONLY], responses=outcomes(400, 401, 403))
 JSON_TYPES = frozenset({"application/json"})
 
 
@@ -27,7 +28,8 @@ def not_found(pid: str) -> SandboxError:
                         issue="not-found", expression=["id"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, openapi_extra=body(model_schema(IdentityIn), ["application/json"]),
+             responses=outcomes(409, 413, 415))
 async def add_identity(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """Add a test identity (traits + INS) that INSi will then find in this tenant (sandbox-only)."""
     check_admin(request, settings.sandbox)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from core.errors import FHIR_JSON
 from core.fhir.router import software_version
 from core.jsonbody import JSON_TYPES, read_json
+from core.openapi import PARAMETERS, body, outcomes
 from services.ins_teleservice import facade
 from services.ins_teleservice.deps import Db, Settings, Tenant
 from services.ins_teleservice.fhir_out import capability
@@ -28,7 +29,7 @@ async def metadata(settings: Settings, tenant: Tenant) -> Response:
     return fhir(capability(settings.base_url(tenant) + "/fhir", version=software_version()))
 
 
-@router.post("/Patient/$match")
+@router.post("/Patient/$match", openapi_extra=body(PARAMETERS), responses=outcomes(400, 413, 415, 422))
 async def match(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """INSi traits search as the FHIR MPI $match: a searchset of fr-core-patient-ins Patients + the CR."""
     document, _ = await read_json(request, max_bytes=settings.max_request_bytes,
@@ -38,7 +39,7 @@ async def match(request: Request, settings: Settings, db: Db, tenant: Tenant) ->
     return fhir(bundle)
 
 
-@router.post("/Patient/$ins-verify")
+@router.post("/Patient/$ins-verify", openapi_extra=body(PARAMETERS), responses=outcomes(400, 413, 415, 422))
 async def ins_verify(request: Request, settings: Settings, db: Db, tenant: Tenant) -> Response:
     """Check an INS against the traits INSi holds: result match/mismatch and the status of each trait."""
     document, _ = await read_json(request, max_bytes=settings.max_request_bytes,

@@ -15,11 +15,20 @@ from starlette.responses import Response
 from core.admin import check_admin
 from core.errors import SandboxError
 from core.oidc.endpoints import json_response
+from core.openapi import body, outcomes
 from services.pro_sante_connect.clients import parse
 from services.pro_sante_connect.codes import PscCode
 from services.pro_sante_connect.deps import CibaFlow, OidcProvider, Tenant
 
 router = APIRouter(prefix="/_admin", tags=["sandbox-only"])
+
+STRINGS = {"type": "array", "items": {"type": "string"}}
+CLIENT_METADATA = body({"type": "object", "properties": {  # RFC 7591 client metadata
+    "client_id": {"type": "string"}, "client_secret": {"type": "string"}, "client_name": {"type": "string"},
+    "redirect_uris": STRINGS, "post_logout_redirect_uris": STRINGS, "grant_types": STRINGS, "scope": {"type": "string"},
+    "token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]},
+    "jwks": {"type": "object"}, "userinfo_signed_response_alg": {"type": "string"},
+}}, ["application/json"])
 
 
 def unknown_client(client_id: str) -> SandboxError:
@@ -27,7 +36,7 @@ def unknown_client(client_id: str) -> SandboxError:
                         issue="not-found", expression=["client_id"])
 
 
-@router.post("/clients", status_code=201)
+@router.post("/clients", status_code=201, openapi_extra=CLIENT_METADATA, responses=outcomes(400, 401, 403, 409))
 def create_client(request: Request, tenant: Tenant, provider: OidcProvider,
                   metadata: dict = Body(..., media_type="application/json")) -> Response:  # noqa: B008
     """Declare a client from RFC 7591 metadata; client_id and client_secret are generated when absent."""
