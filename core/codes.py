@@ -45,6 +45,10 @@ class Code(StrEnum):
     SERVICE_UNAVAILABLE = "GW-0005"  # the service behind the slug did not answer
     ADMIN_TOKEN_REQUIRED = "GW-0006"  # /_admin called without the right SANDBOX_ADMIN_TOKEN
     TENANT_EXISTS = "GW-0007"  # POST /_admin/tenants for a name already taken
+    TENANT_NOT_CREATED = "GW-0008"  # 404: unknown tenant, no creation on first use (admin token set)
+    TENANT_LIMIT = "GW-0009"  # 409: SANDBOX_MAX_TENANTS tenants exist already (first use or admin create)
+    TENANT_UNCHANGED = "GW-0010"  # 503: reset/delete refused before changing anything (a service failed)
+    TENANT_PARTIAL = "GW-0011"  # 502: reset/delete done on some services only; the issues name them; retry it
     # bearer tokens (core/oidc/verifier.py): 401 with WWW-Authenticate, unless said otherwise
     MISSING_BEARER = "AUTH-0001"  # no Authorization: Bearer header
     MALFORMED_TOKEN = "AUTH-0002"  # not a compact JWS, or its header/claims are not usable JSON

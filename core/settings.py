@@ -51,6 +51,18 @@ class SandboxSettings(BaseSettings):
     )
     record_body_bytes: int = Field(64 * 1024, description="How much of each body the recorder keeps.")
     database_url: str | None = Field(None, description="Gateway database (tenants, exchanges); SQLite by default.")
+    auto_tenants: bool | None = Field(
+        None, description="Create a tenant on first use of /t/{tenant}/: default yes without admin token, no with one."
+    )
+    max_tenants: int = Field(200, ge=1, description="Most tenants, the default one included (409 GW-0009 beyond).")
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Addresses of TLS terminators whose client-certificate headers (X-SSL-Client-CN) are passed on.",
+    )
+
+    @property
+    def creates_tenants_on_first_use(self) -> bool:
+        return self.auto_tenants if self.auto_tenants is not None else self.admin_token is None
 
     def sqlite_url(self, name: str) -> str:
         return f"sqlite:///{(self.data_dir / f'{name}.db').as_posix()}"

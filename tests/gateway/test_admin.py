@@ -40,8 +40,8 @@ async def test_admin_token_is_accepted_as_bearer_or_header(start_gateway) -> Non
 
 async def test_gateway_sends_the_token_when_it_seeds_resets_and_deletes(start_gateway) -> None:
     auth = {"authorization": f"Bearer {TOKEN}"}
-    async with start_gateway(admin_token=TOKEN) as client:
-        # First use: the gateway seeds the tenant on the service with the token.
+    async with start_gateway(admin_token=TOKEN, auto_tenants=True) as client:
+        # First use (allowed here by SANDBOX_AUTO_TENANTS): the gateway seeds the tenant with the token.
         assert (await client.get("/t/team-a/demo-service/notes/marker")).json()["value"] == "seeded"
         created = await client.post("/_admin/tenants", json={"name": "team-b"}, headers=auth)
         assert created.status_code == 201

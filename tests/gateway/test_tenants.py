@@ -118,3 +118,61 @@ async def test_data_and_tenants_survive_a_restart(start_gateway) -> None:
         assert (await client.get("/demo-service/notes/b")).json()["value"] == "also durable"
         exchanges = (await client.get("/t/team-a/_admin/exchanges")).json()
         assert [e["method"] for e in exchanges["exchanges"]] == ["GET", "PUT"]  # newest first
+
+
+ADMIN = {"authorization": "Bearer s3cret"}
+
+
+async def test_with_an_admin_token_an_unknown_tenant_is_not_created_on_first_use(start_gateway) -> None:
+    async with start_gateway(admin_token="s3cret") as client:
+        response = await client.get("/t/team-a/demo-service/notes/marker")
+        assert_outcome(response, 404, Code.TENANT_NOT_CREATED)
+        assert "POST /_admin/tenants" in response.json()["issue"][0]["diagnostics"]
+        assert await tenant_names_as_admin(client) == ["default"]
+        assert (await client.post("/_admin/tenants", json={"name": "team-a"}, headers=ADMIN)).status_code == 201
+        assert (await client.get("/t/team-a/demo-service/notes/marker")).json()["value"] == "seeded"
+
+
+async def test_auto_tenants_brings_first_use_creation_back_with_a_token(start_gateway) -> None:
+    async with start_gateway(admin_token="s3cret", auto_tenants=True) as client:
+        assert (await client.get("/t/team-a/demo-service/notes/marker")).json()["value"] == "seeded"
+        assert await tenant_names_as_admin(client) == ["default", "team-a"]
+
+
+async def test_auto_tenants_false_turns_first_use_creation_off_without_a_token(start_gateway) -> None:
+    async with start_gateway(auto_tenants=False) as client:
+        assert_outcome(await client.get("/t/team-a/demo-service/notes/marker"), 404, Code.TENANT_NOT_CREATED)
+
+
+async def tenant_names_as_admin(client: httpx.AsyncClient) -> list[str]:
+    return [t["name"] for t in (await client.get("/_admin/tenants", headers=ADMIN)).json()["tenants"]]
+
+
+async def test_the_tenant_cap_holds_on_first_use_and_admin_create(start_gateway) -> None:
+    async with start_gateway(max_tenants=3) as client:
+        assert (await client.get("/t/team-a/demo-service/notes/marker")).status_code == 200
+        assert (await client.post("/_admin/tenants", json={"name": "team-b"})).status_code == 201
+        assert_outcome(await client.get("/t/team-c/demo-service/notes/marker"), 409, Code.TENANT_LIMIT)
+        assert_outcome(await client.post("/_admin/tenants", json={"name": "team-c"}), 409, Code.TENANT_LIMIT)
+        assert (await client.get("/t/team-a/demo-service/notes/marker")).status_code == 200  # existing ones work
+        assert await tenant_names(client) == ["default", "team-a", "team-b"]
+        assert (await client.delete("/_admin/tenants/team-b")).status_code == 204
+        assert (await client.get("/t/team-c/demo-service/notes/marker")).status_code == 200
+
+
+async def test_concurrent_first_uses_never_go_over_the_cap(start_gateway) -> None:
+    async with start_gateway(max_tenants=5) as client:
+        names = [f"rush-{i}" for i in range(12) for _ in range(3)]  # each name three times at once
+        responses = await asyncio.gather(*(client.get(f"/t/{n}/demo-service/notes/marker") for n in names))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] * 12 + [409] * 24
+        assert len(await tenant_names(client)) == 5
+        created = {n for n, r in zip(names, responses, strict=True) if r.status_code == 200}
+        assert len(created) == 4  # and every request for a created name succeeded
+
+
+async def test_a_refused_tenant_name_leaves_no_lock_behind(start_gateway) -> None:
+    async with start_gateway(max_tenants=1) as client:
+        for i in range(20):
+            await client.get(f"/t/flood-{i}/demo-service/notes/marker")
+        assert client.gateway.tenants._locks == {}
