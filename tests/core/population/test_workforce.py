@@ -34,6 +34,7 @@ def test_structure_identifiers_pass_their_checks_and_are_unique(directory) -> No
     orgs, _ = directory
     finess = [o.finess for o in orgs if o.finess]
     assert len(set(finess)) == len(finess) and len({o.id for o in orgs}) == len(orgs)
+    assert len(finess) >= 50 and sum(bool(o.siren) for o in orgs) >= 500 and sum(bool(o.siret) for o in orgs) >= 500
     for org in orgs:
         if org.finess:
             assert finess_problem(org.finess, strict=True) is None
@@ -47,6 +48,8 @@ def test_structure_identifiers_pass_their_checks_and_are_unique(directory) -> No
 def test_every_eg_with_finess_is_part_of_an_ej_whose_siren_prefixes_its_siret(directory) -> None:
     orgs, _ = directory
     by_id = {o.id: o for o in orgs}
+    assert sum(o.level == "EG" and bool(o.finess) for o in orgs) >= 20
+    assert sum(o.kind.endswith("practice") for o in orgs) >= 500
     for org in orgs:
         if org.level == "EG" and org.finess:
             parent = by_id[org.part_of]

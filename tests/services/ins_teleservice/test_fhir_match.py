@@ -130,34 +130,34 @@ async def test_metadata_lists_both_operations(insi):
 
 @pytest.mark.parametrize("body, status, code, expression", [
     ({"resourceType": "Observation", "status": "final", "code": {"text": "x"}}, 400, "INS-0030", "resourceType"),
-    ({"resourceType": "Parameters", "parameter": []}, 400, "INS-0030", None),
+    ({"resourceType": "Parameters", "parameter": []}, 400, "INS-0030", "Parameters.parameter"),
     (parameters(patient(), count=0), 400, "INS-0031", "Parameters.parameter[1].valueInteger"),
     ({"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient()},
                                                    {"name": "resource", "resource": patient()}]},
-     400, "INS-0031", None),
+     400, "INS-0031", "Parameters.parameter[1].resource"),
     ({"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient()},
-                                                   {"name": "limit", "valueInteger": 3}]}, 400, "INS-0031", None),
+                                                   {"name": "limit", "valueInteger": 3}]}, 400, "INS-0031",
+     "Parameters.parameter[1]"),
     ({"resourceType": "Parameters", "parameter": [{"name": "count", "valueString": "3"},
                                                    {"name": "resource", "resource": patient()}]},
-     400, "INS-0031", None),
-    (parameters({"resourceType": "Organization", "name": "x"}), 400, "INS-0030", None),
+     400, "INS-0031", "Parameters.parameter[0]"),
+    (parameters({"resourceType": "Organization", "name": "x"}), 400, "INS-0030", "Parameters.parameter[0].resource"),
     ({**patient(), "name": [{"use": "official", "given": ["ZOE"]}]}, 400, "INS-0020", "Patient.name[0].family"),
     (parameters(patient(family="D4LTON")), 400, "INS-0021", "Parameters.parameter[0].resource.name[0].family"),
     (patient(gender="other"), 400, "INS-0022", "Patient.gender"),
     ({k: v for k, v in patient().items() if k != "gender"}, 400, "INS-0020", "Patient.gender"),
     (patient(birth_date="1975-12"), 400, "INS-0023", "Patient.birthDate"),
     (patient(birth_date="2999-12-31"), 400, "INS-0023", "Patient.birthDate"),
-    (patient(birth_date="1975-02-30"), 400, "FHIR-0003", None),
+    (patient(birth_date="1975-02-30"), 400, "FHIR-0003", "Patient.birthDate"),
     (patient(place="99100"), 400, "INS-0024", "Patient.extension[0].valueAddress.extension[0].valueCoding.code"),
     (patient(identifier=[{"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "275126322074975"}]), 400, "INS-0025",
      "Patient.identifier[0].value"),
-    (patient(gender=3), 400, "FHIR-0003", None),
-    ([1, 2], 400, "INS-0030", None),
+    (patient(gender=3), 400, "FHIR-0003", "Patient.gender"),
+    ([1, 2], 400, "INS-0030", "resourceType"),
 ])
 async def test_bad_match_input(insi, body, status, code, expression):
     outcome = assert_outcome(await match(insi, body), status, code)
-    if expression:
-        assert outcome["issue"][0]["expression"] == [expression]
+    assert outcome["issue"][0]["expression"] == [expression]
 
 
 async def test_malformed_json_wrong_media_type_and_oversized_bodies(make_client):

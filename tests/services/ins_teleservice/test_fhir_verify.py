@@ -91,20 +91,23 @@ async def test_hermann_invalid_key_is_accepted_because_insi_holds_it(insi):
     assert outcome(await verify(insi, verify_body("281036322045610", hermann))) == "mismatch"  # former INS
 
 
+PLACE = "Parameters.parameter[0].resource.extension[0].valueAddress.extension[0].valueCoding.code"
+
+
 @pytest.mark.parametrize("body, code, expression", [
     (verify_body("275126322074975", patient()), "INS-0025", "Parameters.parameter[1].valueIdentifier.value"),
     (verify_body("27512632207497", patient()), "INS-0025", "Parameters.parameter[1].valueIdentifier.value"),
     (verify_body("275126322074974", patient(), system="urn:oid:1.2.250.1.213.1.4.10"), "INS-0026",
      "Parameters.parameter[1].valueIdentifier.system"),
     (verify_body(None, patient()), "INS-0020", "Parameters.parameter"),
-    (verify_body("275126322074974", patient(place="2A999X")), "INS-0024", None),
-    (verify_body("275126322074974", patient(place="20004")), "INS-0024", None),
-    (verify_body("275126322074974", patient(gender="unknown")), "INS-0022", None),
+    (verify_body("275126322074974", patient(place="2A999X")), "INS-0024", PLACE),
+    (verify_body("275126322074974", patient(place="20004")), "INS-0024", PLACE),
+    (verify_body("275126322074974", patient(gender="unknown")), "INS-0022", "Parameters.parameter[0].resource.gender"),
     (patient(), "INS-0030", "resourceType"),
-    ({"resourceType": "Parameters", "parameter": [{"name": "ins", "valueInteger": 3}]}, "INS-0031", None),
+    ({"resourceType": "Parameters", "parameter": [{"name": "ins", "valueInteger": 3}]}, "INS-0031",
+     "Parameters.parameter[0]"),
 ])
 async def test_bad_verify_input(insi, body, code, expression):
     response = await insi.post("/fhir/Patient/$ins-verify", json=body, headers=FHIR)
     found = assert_outcome(response, 400, code)
-    if expression:
-        assert found["issue"][0]["expression"] == [expression]
+    assert found["issue"][0]["expression"] == [expression]
