@@ -10,13 +10,14 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
 from core.app import SANDBOX_ONLY
 from core.codes import Code
 from core.errors import SandboxError
+from core.jsonbody import read_model
 from core.settings import DEFAULT_TENANT
 from gateway.deps import AdminGuard, State
 
@@ -28,6 +29,11 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Most exchanges returned
 
 class NewTenant(BaseModel):
     name: str
+
+
+# The body is read by core.jsonbody (depth and size limits), not by FastAPI: described here for OpenAPI.
+NEW_TENANT_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": NewTenant.model_json_schema()}}}}
 
 
 def bad_parameter(name: str, message: str) -> SandboxError:
@@ -82,9 +88,11 @@ async def get_exchange(state: State, exchange_id: str, tenant: str | None) -> di
     return record
 
 
-@router.post("/_admin/tenants", status_code=201)
-async def create_tenant(body: NewTenant, state: State) -> JSONResponse:
+@router.post("/_admin/tenants", status_code=201, openapi_extra=NEW_TENANT_BODY)
+async def create_tenant(request: Request, state: State) -> JSONResponse:
     """Create a tenant and seed it on every service."""
+    body = await read_model(request, NewTenant, max_bytes=state.settings.max_body_bytes,
+                            max_depth=state.settings.max_json_depth)
     row = await state.tenants.create(body.name)
     return JSONResponse(state.tenants.describe(row), status_code=201)
 

@@ -7,13 +7,15 @@ a sandbox, and the vendor declaring a client needs them.
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from core.admin import check_admin
-from core.errors import SandboxError
+from core.errors import OAuthError, SandboxError
+from core.jsonbody import PLAIN_JSON, read_json, read_model
 from core.oidc.endpoints import json_response
 from core.openapi import body, outcomes
 from services.pro_sante_connect.clients import parse
@@ -31,6 +33,20 @@ CLIENT_METADATA = body({"type": "object", "properties": {  # RFC 7591 client met
 }}, ["application/json"])
 
 
+async def client_metadata(request: Request, provider: OidcProvider) -> object:
+    """The body, read by the kernel's JSON reader; RFC 7591 ``invalid_client_metadata`` when it is not JSON."""
+    limits = provider.settings.sandbox
+    try:
+        value, _ = await read_json(request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth,
+                                   allowed=PLAIN_JSON)
+    except SandboxError as exc:
+        raise OAuthError("invalid_client_metadata", exc.diagnostics, status=exc.status) from None
+    return value
+
+
+ClientMetadata = Annotated[object, Depends(client_metadata)]
+
+
 def unknown_client(client_id: str) -> SandboxError:
     return SandboxError(404, PscCode.UNKNOWN_CLIENT, f"No client {client_id[:80]!r} in this tenant.",
                         issue="not-found", expression=["client_id"])
@@ -38,7 +54,7 @@ def unknown_client(client_id: str) -> SandboxError:
 
 @router.post("/clients", status_code=201, openapi_extra=CLIENT_METADATA, responses=outcomes(400, 401, 403, 409))
 def create_client(request: Request, tenant: Tenant, provider: OidcProvider,
-                  metadata: dict = Body(..., media_type="application/json")) -> Response:  # noqa: B008
+                  metadata: ClientMetadata) -> Response:
     """Declare a client from RFC 7591 metadata; client_id and client_secret are generated when absent."""
     check_admin(request, provider.settings.sandbox)
     client = parse(metadata)
@@ -94,6 +110,16 @@ class CibaSettings(BaseModel):
         None, ge=0, le=3600, description="Seconds after which CIBA requests are approved without a person; null: off.")
 
 
+async def ciba_body(request: Request, provider: OidcProvider) -> CibaSettings:
+    limits = provider.settings.sandbox
+    return await read_model(request, CibaSettings, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+
+
+CibaBody = Annotated[CibaSettings, Depends(ciba_body)]
+CIBA_SETTINGS_BODY = {"requestBody": {"required": True, "content": {  # read by core.jsonbody, not by FastAPI
+    "application/json": {"schema": CibaSettings.model_json_schema()}}}}
+
+
 @router.get("/ciba")
 def read_ciba_settings(request: Request, tenant: Tenant, provider: OidcProvider, ciba: CibaFlow) -> CibaSettings:
     """The tenant's CIBA settings."""
@@ -102,8 +128,8 @@ def read_ciba_settings(request: Request, tenant: Tenant, provider: OidcProvider,
         return CibaSettings(auto_approve_after=ciba.auto_approve_after(conn, tenant=tenant))
 
 
-@router.put("/ciba")
-def write_ciba_settings(request: Request, body: CibaSettings, tenant: Tenant, provider: OidcProvider,
+@router.put("/ciba", openapi_extra=CIBA_SETTINGS_BODY)
+def write_ciba_settings(request: Request, body: CibaBody, tenant: Tenant, provider: OidcProvider,
                         ciba: CibaFlow) -> CibaSettings:
     """Approve this tenant's CIBA requests automatically after a delay (scripted suites), or not."""
     check_admin(request, provider.settings.sandbox)
