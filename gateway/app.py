@@ -20,6 +20,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
+from core.admin import admin_refusal
 from core.app import install_error_handlers
 from core.codes import Code
 from core.db import Database
@@ -29,7 +30,7 @@ from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import TENANT_RE, check_tenant
 from gateway import admin, datadir, health, store
 from gateway.deps import GatewayState
-from gateway.dispatch import Exchange, read_body, request_id_of, service_headers
+from gateway.dispatch import Exchange, announced_length, read_body, replaying, request_id_of, service_headers
 from gateway.metrics import Metrics
 from gateway.proxy import UPSTREAM_TIMEOUT, BodyTooLarge, LocalService, RemoteService, Service
 from gateway.recorder import Recorder
@@ -60,6 +61,7 @@ class Gateway:
         self.metrics = state.metrics
         self.max_body = state.settings.max_body_bytes
         self.record_limit = state.settings.record_body_bytes
+        self.trusted_proxies = frozenset(state.settings.trusted_proxies)
 
     @property
     def router(self):  # noqa: ANN201 - lets callers use ``app.router.lifespan_context(app)`` as on FastAPI
@@ -81,7 +83,7 @@ class Gateway:
         request_id = request_id_of(scope["headers"])
         valid = tenant is DEFAULT_TENANT or TENANT_RE.fullmatch(tenant) is not None  # "is": no /t/ prefix
         if service is None and valid and unrecorded(rest):
-            await self.api(scope, receive, Exchange(send, scope, request_id, tenant, None, 0.0, 0))
+            await self._own(scope, receive, Exchange(send, scope, request_id, tenant, None, 0.0, 0), rest)
             return
         clock = time.perf_counter()
         # A malformed tenant name is recorded under the default tenant (the path still shows it).
@@ -91,7 +93,7 @@ class Gateway:
             if not valid:
                 check_tenant(tenant)
             if service is None:
-                await self.api(scope, receive, out)
+                await self._own(scope, receive, out, rest)
             else:
                 if tenant not in self.tenants.known:
                     await self.tenants.ensure(tenant)
@@ -120,7 +122,9 @@ class Gateway:
         self, service: Service, scope: Scope, tenant: str, request_id: str, prefix: str,
     ) -> tuple[Scope, int | None]:
         """The scope a service sees, and the announced body size (0: none, None: unknown)."""
-        headers, length = service_headers(scope, tenant, request_id, prefix)
+        client = scope.get("client")
+        trusted = client is not None and client[0] in self.trusted_proxies  # a TLS terminator of ours
+        headers, length = service_headers(scope, tenant, request_id, prefix, trusted=trusted)
         if length is not None and length > self.max_body:
             raise BodyTooLarge
         # Starlette routes on ``path`` minus ``root_path`` (as Mount does): keep the full path, so the
@@ -144,16 +148,28 @@ class Gateway:
         assert isinstance(service, LocalService)
         body = await read_body(receive, self.max_body)
         send.request_body, send.request_size = body, len(body)
-        replayed = False
+        await service.app(sub, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:  # after the body, the service only waits for the client to go away
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await service.app(sub, replay, send)
+    async def _own(self, scope: Scope, receive: Receive, send: Exchange, rest: str) -> None:
+        """The gateway's own routes: the admin token first (before any body is read), then the body limit."""
+        try:
+            refusal = admin_refusal(scope, rest, self.state.settings)
+            if refusal is not None:
+                raise refusal
+            length = announced_length(scope["headers"])
+            if length != 0:  # read here, so that the limit holds with or without Content-Length
+                if length is not None and length > self.max_body:
+                    raise BodyTooLarge
+                body = await read_body(receive, self.max_body)
+                send.request_body, send.request_size = body, len(body)
+                receive = replaying(body, receive)
+        except SandboxError as exc:
+            await self._error(exc, scope, receive, send)
+            return
+        except BodyTooLarge:
+            await self._error(too_large(self.max_body), scope, receive, send)
+            return
+        await self.api(scope, receive, send)
 
     async def _error(self, exc: SandboxError, scope: Scope, receive: Receive, send: Exchange) -> None:
         if send.status:  # the response has started: nothing sane to add to it

@@ -17,6 +17,15 @@ REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 GATEWAY_SET = frozenset({
     TENANT_HEADER.encode(), REQUEST_ID, b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix",
 })
+# Client-certificate headers (INSi's CN check reads X-SSL-Client-CN): only a TLS terminator may set them, from
+# the certificate it verified. They pass from the addresses in SANDBOX_TRUSTED_PROXIES and are dropped from
+# anyone else, so a client cannot pass a certificate check by sending them.
+CLIENT_CERT = frozenset({
+    b"x-ssl-client-cn", b"x-ssl-client-dn", b"x-ssl-client-s-dn", b"x-ssl-client-i-dn", b"x-ssl-client-verify",
+    b"x-ssl-client-cert", b"x-ssl-client-serial", b"x-client-cert", b"x-client-verify", b"x-forwarded-client-cert",
+    b"ssl-client-cert", b"ssl-client-verify",
+})
+UNTRUSTED_DROP = GATEWAY_SET | CLIENT_CERT
 TENANT_KEY = TENANT_HEADER.encode()
 _FIXED: dict[tuple[str, str, str], list[tuple[bytes, bytes]]] = {}  # headers set per scheme, prefix, tenant
 
@@ -32,17 +41,19 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 def service_headers(
-    scope: dict, tenant: str, request_id: str, prefix: str,
+    scope: dict, tenant: str, request_id: str, prefix: str, *, trusted: bool = False,
 ) -> tuple[list[tuple[bytes, bytes]], int | None]:
     """The headers a service sees (tenant, request id, ``X-Forwarded-*``) and the announced body size.
 
     The size is the Content-Length, ``None`` when unknown (chunked or malformed), 0 when no body comes.
+    Client-certificate headers are kept only when the caller is a ``trusted`` TLS terminator.
     """
     headers: list[tuple[bytes, bytes]] = []
     forwarded_for = host = None
     length: int | None = 0
+    dropped = GATEWAY_SET if trusted else UNTRUSTED_DROP
     for name, value in scope["headers"]:
-        if name in GATEWAY_SET:
+        if name in dropped:
             continue
         if name == b"x-forwarded-for":
             forwarded_for = value
@@ -72,6 +83,31 @@ def service_headers(
     headers += fixed
     headers.append((REQUEST_ID, request_id.encode()))
     return headers, length
+
+
+def announced_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The request's Content-Length; ``None`` when unknown (chunked or malformed), 0 when no body comes."""
+    length: int | None = 0
+    for name, value in headers:
+        if name == b"content-length":
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            return None
+    return length
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that gives ``body`` (already read) once, then waits on the client as before."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:  # after the body, the app only waits for the client to go away
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -30,6 +30,25 @@ async def test_admin_routes_require_the_token_when_set(start_gateway, method: st
         assert_outcome(wrong, 401, Code.ADMIN_TOKEN_REQUIRED)
 
 
+@pytest.mark.parametrize("body", [b"{", b"[1, 2]", b'{"name": 3}', b'{"name": "Bad_Name"}', b"\xff" * 10])
+async def test_the_admin_token_is_checked_before_the_body_is_parsed(start_gateway, body: bytes) -> None:
+    json_type = {"content-type": "application/json"}
+    async with start_gateway(admin_token=TOKEN) as client:
+        response = await client.post("/_admin/tenants", content=body, headers=json_type)
+        assert_outcome(response, 401, Code.ADMIN_TOKEN_REQUIRED)
+        allowed = await client.post("/_admin/tenants", content=body,
+                                    headers={**json_type, "authorization": f"Bearer {TOKEN}"})
+        assert allowed.status_code == 400
+
+
+async def test_the_admin_token_is_checked_before_the_query_is_parsed(start_gateway) -> None:
+    async with start_gateway(admin_token=TOKEN) as client:
+        for path in ("/_admin/exchanges?limit=0", "/t/default/_admin/exchanges?limit=nope"):
+            assert_outcome(await client.get(path), 401, Code.ADMIN_TOKEN_REQUIRED)
+            allowed = await client.get(path, headers={"authorization": f"Bearer {TOKEN}"})
+            assert_outcome(allowed, 400, Code.BAD_PARAMETER)
+
+
 async def test_admin_token_is_accepted_as_bearer_or_header(start_gateway) -> None:
     async with start_gateway(admin_token=TOKEN) as client:
         bearer = await client.get("/_admin/tenants", headers={"authorization": f"Bearer {TOKEN}"})

@@ -47,6 +47,32 @@ async def test_service_sees_its_prefix_as_root_path_and_forwarded_headers(gatewa
     assert headers["x-forwarded-prefix"] == "/t/team-a/demo-service"
 
 
+GATEWAY_SET = {"x-sandbox-tenant": "team-b", "x-forwarded-proto": "https", "x-forwarded-prefix": "/evil",
+               "x-forwarded-host": "evil.example"}
+CLIENT_CERT = {"x-ssl-client-cn": "INSI-AUTO", "x-ssl-client-verify": "SUCCESS",
+               "x-forwarded-client-cert": "Hash=abc;Subject=\"CN=INSI-AUTO\""}
+
+
+async def test_headers_the_gateway_sets_are_never_taken_from_the_client(gateway_client) -> None:
+    echo = (await gateway_client.get("/t/team-a/demo-service/echo", headers={**GATEWAY_SET, **CLIENT_CERT})).json()
+    headers = echo["headers"]
+    assert {name: headers.get(name) for name in GATEWAY_SET} == {
+        "x-sandbox-tenant": "team-a", "x-forwarded-proto": "http", "x-forwarded-prefix": "/t/team-a/demo-service",
+        "x-forwarded-host": "sandbox.test",
+    }
+    assert {name: headers.get(name) for name in CLIENT_CERT} == dict.fromkeys(CLIENT_CERT)
+
+
+async def test_client_certificate_headers_pass_only_from_a_trusted_terminator(start_gateway) -> None:
+    async with start_gateway(trusted_proxies="127.0.0.1") as client:  # the in-process client's address
+        echo = (await client.get("/demo-service/echo", headers={**GATEWAY_SET, **CLIENT_CERT})).json()
+        assert {name: echo["headers"].get(name) for name in CLIENT_CERT} == CLIENT_CERT
+        assert echo["headers"]["x-sandbox-tenant"] == "default"  # gateway-set headers are never trusted
+    async with start_gateway(trusted_proxies="10.0.0.9") as client:
+        echo = (await client.get("/demo-service/echo", headers=CLIENT_CERT)).json()
+        assert {name: echo["headers"].get(name) for name in CLIENT_CERT} == dict.fromkeys(CLIENT_CERT)
+
+
 async def test_request_id_is_accepted_echoed_and_passed(gateway_client: httpx.AsyncClient) -> None:
     response = await gateway_client.get("/demo-service/echo", headers={"x-request-id": "vendor-42:a.b"})
     assert response.headers["x-request-id"] == "vendor-42:a.b"
@@ -98,6 +124,40 @@ async def test_body_over_limit_in_streamed_chunks_is_413_and_service_not_called(
         assert "content-length" not in response.request.headers
         assert_outcome(response, 413, Code.BODY_TOO_LARGE)
         assert client.gateway.state.services["demo-service"].app.state.uploads == 0
+
+
+ELEVEN_MIB = 11 * 1024 * 1024  # over the default SANDBOX_MAX_BODY_BYTES (10 MiB)
+
+
+async def test_the_body_limit_holds_on_the_gateways_own_routes_with_content_length(gateway_client) -> None:
+    body = b'{"name": "' + b"a" * ELEVEN_MIB + b'"}'
+    response = await gateway_client.post("/_admin/tenants", content=body, headers={"content-type": "application/json"})
+    assert_outcome(response, 413, Code.BODY_TOO_LARGE)
+    assert response.headers["x-request-id"]
+    assert_outcome(await gateway_client.post("/no-such-route", content=body), 413, Code.BODY_TOO_LARGE)
+
+
+async def test_the_body_limit_holds_on_the_gateways_own_routes_when_chunked(gateway_client) -> None:
+    async def chunks():
+        yield b'{"name": "'
+        for _ in range(11):
+            yield b"a" * (1024 * 1024)
+
+    response = await gateway_client.post("/_admin/tenants", content=chunks(),
+                                         headers={"content-type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert_outcome(response, 413, Code.BODY_TOO_LARGE)
+    assert [t["name"] for t in (await gateway_client.get("/_admin/tenants")).json()["tenants"]] == ["default"]
+
+
+async def test_a_chunked_body_under_the_limit_reaches_the_gateways_own_routes(gateway_client) -> None:
+    async def chunks():
+        yield b'{"name": '
+        yield b'"team-a"}'
+
+    response = await gateway_client.post("/_admin/tenants", content=chunks(),
+                                         headers={"content-type": "application/json"})
+    assert response.status_code == 201 and response.json()["name"] == "team-a"
 
 
 async def test_streamed_body_under_limit_reaches_the_service_whole(gateway_client) -> None:
