@@ -2,6 +2,9 @@
 
 Routes stay thin: read the form, call :mod:`grants` / :mod:`introspection`, answer JSON with
 ``Cache-Control: no-store``. Errors are RFC 6749 JSON; userinfo's are RFC 6750 (``WWW-Authenticate``).
+Work that writes (a grant, a spent assertion, a revocation) runs in one worker-thread call: a write may
+wait for the database lock, which must not stall the event loop, and single use is then enforced by the
+database between truly parallel requests.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import time
 
 from fastapi import APIRouter, Request
 from joserfc import jwt
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from core.errors import OAuthError
@@ -55,8 +59,8 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
     async def token(request: Request) -> Response:
         """Token endpoint: authorization_code, refresh_token, client_credentials and CIBA grants."""
         form = await read_form(request)
-        body = grants.token(provider, request_tenant(request), form, request.headers.get("authorization", ""))
-        return json_response(body)
+        tenant, authorization = request_tenant(request), request.headers.get("authorization", "")
+        return json_response(await run_in_threadpool(grants.token, provider, tenant, form, authorization))
 
     @router.api_route(PROTOCOL + "/userinfo", methods=["GET", "POST"])
     async def userinfo(request: Request) -> Response:
@@ -88,20 +92,22 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
         """RFC 7662 introspection of an access or refresh token (client authentication required)."""
         tenant = request_tenant(request)
         form = await read_form(request)
-        with provider.db.write() if "client_assertion" in form else provider.db.read() as conn:
-            client = authenticated(provider, conn, tenant, form, request)
-            if client.public:
-                raise OAuthError("invalid_client", "Public clients cannot introspect tokens.", status=401)
-            return json_response(introspect(provider, conn, tenant, require(form, "token")))
+
+        def answer() -> dict:
+            with provider.db.write() if "client_assertion" in form else provider.db.read() as conn:
+                if authenticated(provider, conn, tenant, form, request).public:
+                    raise OAuthError("invalid_client", "Public clients cannot introspect tokens.", status=401)
+                return introspect(provider, conn, tenant, require(form, "token"))
+
+        return json_response(await run_in_threadpool(answer))
 
     @router.post(PROTOCOL + "/revoke")
     async def revoke_token(request: Request) -> Response:
         """RFC 7009 revocation: an access token, or a refresh token and its whole session."""
         tenant = request_tenant(request)
         form = await read_form(request)
-        with provider.db.write() as conn:
-            client = authenticated(provider, conn, tenant, form, request)
-            revoke(provider, conn, tenant, client, require(form, "token"))
+        await provider.in_write(lambda conn: revoke(provider, conn, tenant, authenticated(
+            provider, conn, tenant, form, request), require(form, "token")))
         return Response(status_code=200, headers=NO_STORE)
 
     @router.api_route(PROTOCOL + "/logout", methods=["GET", "POST"])
@@ -111,7 +117,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
         params = dict(request.query_params)
         if request.method == "POST":
             params.update(await read_form(request))
-        return end_session(provider, tenant, params)
+        return await run_in_threadpool(end_session, provider, tenant, params)
 
     return router
 

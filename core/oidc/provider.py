@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import TypeVar
 
 from sqlalchemy import Connection, MetaData
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from core.db import Database
@@ -24,6 +26,7 @@ from core.settings import ServiceSettings
 
 PROTOCOL = "/protocol/openid-connect"
 SWEEP_SECONDS = 60.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,15 @@ class Provider:
         self.message_page: MessagePage = plain_message
         self._swept: dict[str, float] = {}
 
+    async def in_write(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` in one write transaction, in a worker thread: a write may wait for the database
+        lock, which must not stall the event loop (and parallel requests then really run in parallel)."""
+
+        def run() -> T:
+            with self.db.write() as conn:
+                return fn(conn)
+
+        return await run_in_threadpool(run)
 
     def maybe_sweep(self, conn: Connection, tenant: str) -> None:
         """Now and then (once a minute per tenant), delete the tenant's expired codes, tokens and sessions."""

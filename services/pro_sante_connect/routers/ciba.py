@@ -40,8 +40,8 @@ def backchannel_router(realm_path: str) -> APIRouter:
                                          ciba: CibaFlow, annuaire: Annuaire, settings: Settings) -> Response:
         """CIBA backchannel authentication request (poll mode): login_hint, binding_message, channel."""
         form = await read_form(request)
-        with provider.db.write() as conn:  # a private_key_jwt assertion is spent even if the request fails later
-            client = authenticated(provider, conn, tenant, form, request)
+        # a private_key_jwt assertion is spent even if the request fails later
+        client = await provider.in_write(lambda conn: authenticated(provider, conn, tenant, form, request))
         scope, channel, binding, expires_in = check_request(client, form, max_expiry=settings.ciba_expires_in)
         try:
             pro = await find_professional(annuaire, settings.annuaire_api_key, form["login_hint"])
@@ -51,10 +51,9 @@ def backchannel_router(realm_path: str) -> APIRouter:
         if pro is None or not pro.active:
             raise OAuthError("unknown_user_id", "login_hint names no active professional of the Annuaire Santé "
                              "(send the idNat_PS, e.g. 899700218896).")
-        with provider.db.write() as conn:
-            ack = ciba.create(conn, tenant=tenant, client=client, id_nat_ps=pro.id_nat_ps,
-                              display_name=pro.display_name, login=login_of(pro, channel), scope=scope,
-                              channel=channel, binding=binding, expires_in=expires_in)
+        ack = await provider.in_write(lambda conn: ciba.create(
+            conn, tenant=tenant, client=client, id_nat_ps=pro.id_nat_ps, display_name=pro.display_name,
+            login=login_of(pro, channel), scope=scope, channel=channel, binding=binding, expires_in=expires_in))
         return json_response(ack)
 
     return router
@@ -87,21 +86,25 @@ async def decide(request: Request, tenant: str, provider, ciba, auth_req_id: str
     from_page = request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM
     form = parse_form(await request.body()) if from_page else {}
     guard(request, provider.settings.sandbox, form.get("admin_token"))
-    with provider.db.write() as conn:
-        found = ciba.get(conn, tenant=tenant, auth_req_id=auth_req_id)
-        if found is None:
-            raise SandboxError(404, PscCode.UNKNOWN_CIBA_REQUEST, f"No CIBA request {auth_req_id[:80]!r} in this "
-                               "tenant.", issue="not-found")
-        now = time.time()
-        if found.expires_at <= now or not ciba.decide(conn, tenant=tenant, request=found, approve=approve, at=now):
-            raise SandboxError(409, PscCode.CIBA_NOT_PENDING, f"The CIBA request is {found.status}"
-                               f"{' and expired' if found.expires_at <= now else ''}: only a pending request can be "
-                               "approved or denied.", issue="conflict")
+    await provider.in_write(lambda conn: settle(conn, tenant, ciba, auth_req_id, approve))
     status = "approved" if approve else "denied"
     if from_page:
         notice = urlencode({"notice": "Demande acceptée" if approve else "Demande refusée"})
         return RedirectResponse(f"{provider.settings.base_url(tenant)}/ecps?{notice}", status_code=303)
     return json_response({"auth_req_id": auth_req_id, "status": status})
+
+
+def settle(conn, tenant: str, ciba, auth_req_id: str, approve: bool) -> None:  # noqa: ANN001
+    """Approve or deny a pending CIBA request (404 unknown, 409 no longer pending)."""
+    found = ciba.get(conn, tenant=tenant, auth_req_id=auth_req_id)
+    if found is None:
+        raise SandboxError(404, PscCode.UNKNOWN_CIBA_REQUEST, f"No CIBA request {auth_req_id[:80]!r} in this "
+                           "tenant.", issue="not-found")
+    now = time.time()
+    if found.expires_at <= now or not ciba.decide(conn, tenant=tenant, request=found, approve=approve, at=now):
+        raise SandboxError(409, PscCode.CIBA_NOT_PENDING, f"The CIBA request is {found.status}"
+                           f"{' and expired' if found.expires_at <= now else ''}: only a pending request can be "
+                           "approved or denied.", issue="conflict")
 
 
 def guard(request: Request, sandbox, field: str | None) -> None:  # noqa: ANN001

@@ -38,9 +38,8 @@ def login_page(request: Request, provider: Provider, tenant: str, request_id: st
                         professionals=professionals, login_url=base + "/login", search_url=base, error=error)
 
 
-def finish(provider: Provider, tenant: str, auth: AuthorizationRequest, login) -> Response:  # noqa: ANN001
-    with provider.db.write() as conn:
-        location = issue_code(provider, conn, tenant, auth, login)
+async def finish(provider: Provider, tenant: str, auth: AuthorizationRequest, login) -> Response:  # noqa: ANN001
+    location = await provider.in_write(lambda conn: issue_code(provider, conn, tenant, auth, login))
     return RedirectResponse(location, status_code=302)
 
 
@@ -66,14 +65,14 @@ async def authorize(request: Request, tenant: Tenant, provider: OidcProvider, an
             method = params.get("sandbox_login_method", "MOBILE").upper()
             reason = refusal(pro, method)
             if reason is None:
-                return finish(provider, tenant, auth, login_of(pro, method))
+                return await finish(provider, tenant, auth, login_of(pro, method))
         professionals = await search_professionals(annuaire, settings.annuaire_api_key, "")
     except DirectoryUnavailable as exc:
         return directory_down(exc)
     request_id = secrets.token_urlsafe(24)
-    with provider.db.write() as conn:
-        provider.store.add_pending(conn, tenant=tenant, request_id=request_id, client_id=auth.client_id,
-                                   params=auth.as_params(), expires_at=time.time() + provider.config.pending_ttl)
+    await provider.in_write(lambda conn: provider.store.add_pending(
+        conn, tenant=tenant, request_id=request_id, client_id=auth.client_id, params=auth.as_params(),
+        expires_at=time.time() + provider.config.pending_ttl))
     error = reason if auth.login_hint else None
     return login_page(request, provider, tenant, request_id, client.display_name, professionals, error=error)
 
@@ -129,8 +128,11 @@ async def login(request: Request, tenant: Tenant, provider: OidcProvider, annuai
             client = provider.store.client(conn, tenant=tenant, client_id=auth.client_id)
         return login_page(request, provider, tenant, request_id, client.display_name if client else auth.client_id,
                           professionals, error=reason, status=400)
-    with provider.db.write() as conn:
+
+    def take(conn) -> str | None:  # noqa: ANN001
         if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
-            return expired_page()
-        location = issue_code(provider, conn, tenant, auth, login_of(pro, method))
-    return RedirectResponse(location, status_code=303)
+            return None
+        return issue_code(provider, conn, tenant, auth, login_of(pro, method))
+
+    location = await provider.in_write(take)
+    return RedirectResponse(location, status_code=303) if location else expired_page()
