@@ -71,14 +71,32 @@ async def test_a_body_that_is_not_an_object(psc):
     assert not_json.status_code == 400 and a_list.status_code == 400
 
 
+def require_admin_token(psc, monkeypatch) -> None:
+    """Set the admin token on the running sandbox; the test's tenant is still created on first use."""
+    sandbox = provider_of(psc.http).settings.sandbox
+    monkeypatch.setattr(sandbox, "admin_token", SecretStr("letmein"))
+    monkeypatch.setattr(sandbox, "auto_tenants", True)
+
+
 async def test_admin_routes_need_the_admin_token_when_one_is_set(psc, monkeypatch):
-    monkeypatch.setattr(provider_of(psc.http).settings.sandbox, "admin_token", SecretStr("letmein"))
+    require_admin_token(psc, monkeypatch)
     for method, path in (("GET", "/clients"), ("POST", "/clients"), ("GET", "/clients/x"), ("DELETE", "/clients/x"),
                          ("POST", "/keys/rotate"), ("GET", "/ciba"), ("PUT", "/ciba")):
         response = await psc.admin(method, path, json={})
         assert response.status_code == 401 and code_of(response) == "GW-0006", (method, path)
     allowed = await psc.admin("GET", "/clients", headers={"authorization": "Bearer letmein"})
     assert allowed.status_code == 200
+
+
+async def test_the_admin_token_is_checked_before_the_body_is_parsed(psc, monkeypatch):
+    require_admin_token(psc, monkeypatch)
+    for method, path in (("POST", "/clients"), ("PUT", "/ciba")):
+        for body in (b"{", b"[1]", b'{"redirect_uris": 3}'):
+            response = await psc.admin(method, path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 401 and code_of(response) == "GW-0006", (method, path, body)
+        parsed = await psc.admin(method, path, content=b"{", headers={"content-type": "application/json",
+                                                                      "authorization": "Bearer letmein"})
+        assert parsed.status_code == 400, (method, path)
 
 
 def test_the_clients_file_is_loaded_and_checked_at_start(tmp_path):
