@@ -40,7 +40,8 @@ def test_commune_lookup_of_an_unlisted_code_is_none() -> None:
 
 
 def test_the_cnda_birth_place_63220_is_listed() -> None:
-    assert commune("63220") is not None
+    found = commune("63220")
+    assert (found.cog, found.name, found.department) == ("63220", "Medeyrolles", "63")
 
 
 def test_countries_are_99_codes_without_france() -> None:

@@ -153,8 +153,8 @@ async def test_pkce_public_client(psc):
     good = await psc.token({**exchange, "code": await psc.code(client_id=SPA, redirect_uri=SPA_REDIRECT,
                                                               challenge=challenge), "code_verifier": verifier},
                            auth=None)
-    assert [error_of(wrong), error_of(missing)] == ["invalid_grant", "invalid_grant"]
-    assert good.status_code == 200 and "refresh_token" in good.json()
+    assert [(r.status_code, error_of(r)) for r in (wrong, missing)] == [(400, "invalid_grant")] * 2
+    assert good.status_code == 200 and good.json()["refresh_expires_in"] == 350 and "id_token" in good.json()
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(psc):
@@ -291,7 +291,8 @@ async def test_finished_sessions_are_swept_but_live_ones_stay(psc):
     await psc.login()  # a write grant sweeps
     with provider.db.read() as conn:
         assert provider.store.session(conn, tenant=psc.tenant, sid=old["session_state"]) is None
-        assert provider.store.session(conn, tenant=psc.tenant, sid=live["session_state"]) is not None
+        kept = provider.store.session(conn, tenant=psc.tenant, sid=live["session_state"])
+        assert (kept.sid, kept.client_id, kept.revoked) == (live["session_state"], PRACTICE[0], False)
     refreshed = await psc.token({"grant_type": "refresh_token", "refresh_token": live["refresh_token"]})
     assert refreshed.status_code == 200
 
