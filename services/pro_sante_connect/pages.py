@@ -11,8 +11,9 @@ Templates and their context:
   ``request_id``), optional ``error`` (banner text) and ``error_code``.
 - ``ecps.html``: ``requests`` (:class:`EcpsRequestView`, or dicts with the same keys), ``login_hint``,
   ``filter_url`` (GET ``login_hint``), ``admin_token_required`` (adds a password field ``admin_token``
-  and turns the auto-refresh off, so that typing is not lost), ``refresh_seconds``, optional ``error``
-  and ``notice``.
+  and turns the auto-refresh off, so that typing is not lost), ``professional_required`` (no list until
+  an idNat_PS is given: the admin token is set and the request does not carry it), ``refresh_seconds``,
+  optional ``error`` and ``notice``.
 - ``message.html``: ``title``, ``message``, optional ``detail``, ``error_code``, ``link_url``/``link_label``.
 URLs given in a context must be http(s) URLs or paths starting with ``/``; anything else renders as ``#``.
 """
@@ -39,7 +40,7 @@ HEADERS = {
 DEFAULTS = {
     "error": None, "error_code": None, "notice": None, "detail": None, "link_url": None, "link_label": None,
     "query": "", "login_hint": "", "admin_token_required": False, "refresh_seconds": 5, "professionals": [],
-    "requests": [],
+    "requests": [], "professional_required": False,
 }
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES),

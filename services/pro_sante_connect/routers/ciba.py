@@ -4,7 +4,8 @@ phone where the professional approves or refuses it (sandbox-only).
 ``POST {issuer}/protocol/openid-connect/ext/ciba/auth`` starts a request; the client polls the token
 endpoint. ``GET /ecps`` lists pending requests with their binding message; ``POST
 /ecps/requests/{auth_req_id}/approve`` and ``.../deny`` decide (from the page's buttons, or from a
-script). When ``SANDBOX_ADMIN_TOKEN`` is set, deciding needs it (Bearer header, or the page's field).
+script). When ``SANDBOX_ADMIN_TOKEN`` is set, deciding needs it (Bearer header, or the page's field), and
+the page lists one professional's requests (``?login_hint=``) unless the request carries the token.
 """
 
 from __future__ import annotations
@@ -65,11 +66,22 @@ ecps = APIRouter(prefix="/ecps", tags=[SANDBOX_ONLY])
 @ecps.get("")
 def ecps_page(request: Request, tenant: Tenant, provider: OidcProvider, ciba: CibaFlow,
               login_hint: str = "", notice: str = "") -> Response:
-    """The simulated e-CPS phone: pending CIBA requests with their binding message (sandbox-only)."""
+    """The simulated e-CPS phone: pending CIBA requests with their binding message (sandbox-only).
+
+    With ``SANDBOX_ADMIN_TOKEN`` set, the page lists one professional's requests (``login_hint``), as a phone
+    would; every professional's only for a request carrying the token (a wrong one is refused).
+    """
     base = provider.settings.base_url(tenant) + "/ecps"
+    sandbox = provider.settings.sandbox
+    hint = login_hint.strip() or None
+    if sandbox.admin_token is not None and presented_admin_token(request) is not None:
+        check_admin(request, sandbox)
+        scoped = False
+    else:
+        scoped = sandbox.admin_token is not None
     now = time.time()
     with provider.db.read() as conn:
-        pending = ciba.pending(conn, tenant=tenant, id_nat_ps=login_hint.strip() or None)
+        pending = [] if scoped and hint is None else ciba.pending(conn, tenant=tenant, id_nat_ps=hint)
         names = {c.client_id: c.display_name for c in provider.store.clients(conn, tenant=tenant)}
     views = [EcpsRequestView(
         auth_req_id=r.auth_req_id, professional=r.display_name, id_nat_ps=r.id_nat_ps,
@@ -78,8 +90,8 @@ def ecps_page(request: Request, tenant: Tenant, provider: OidcProvider, ciba: Ci
         approve_url=f"{base}/requests/{r.auth_req_id}/approve", deny_url=f"{base}/requests/{r.auth_req_id}/deny",
     ) for r in pending]
     return pages.render("ecps.html", requests=views, login_hint=login_hint, filter_url=base,
-                        admin_token_required=provider.settings.sandbox.admin_token is not None,
-                        notice=notice[:200] or None)
+                        admin_token_required=sandbox.admin_token is not None,
+                        professional_required=scoped and hint is None, notice=notice[:200] or None)
 
 
 async def decide(request: Request, tenant: str, provider, ciba, auth_req_id: str, approve: bool) -> Response:  # noqa: ANN001

@@ -143,4 +143,30 @@ async def test_deciding_needs_the_admin_token_when_one_is_set(psc, monkeypatch):
                                      data={"admin_token": "letmein"})
     assert [refused.status_code, wrong_field.status_code, with_field.status_code] == [401, 401, 303]
     await start(psc)
-    assert 'type="password"' in (await psc.http.get(psc.url("/ecps"))).text
+    assert 'type="password"' in (await psc.http.get(psc.url("/ecps"), params={"login_hint": ROBERT})).text
+
+
+KIT = "899700427869"
+
+
+async def test_without_an_admin_token_the_phone_lists_every_pending_request(psc):
+    robert, kit = await start(psc), await start(psc, login_hint=KIT)
+    page = (await psc.http.get(psc.url("/ecps"))).text
+    assert robert["auth_req_id"] in page and kit["auth_req_id"] in page
+
+
+async def test_with_an_admin_token_the_phone_lists_one_professionals_requests(psc, monkeypatch):
+    robert, kit = await start(psc), await start(psc, login_hint=KIT)
+    from pydantic import SecretStr
+
+    monkeypatch.setattr(provider_of(psc.http).settings.sandbox, "admin_token", SecretStr("letmein"))
+    anyone = await psc.http.get(psc.url("/ecps"))
+    assert anyone.status_code == 200
+    assert robert["auth_req_id"] not in anyone.text and kit["auth_req_id"] not in anyone.text
+    assert 'name="login_hint"' in anyone.text
+    mine = (await psc.http.get(psc.url("/ecps"), params={"login_hint": ROBERT})).text
+    assert robert["auth_req_id"] in mine and kit["auth_req_id"] not in mine
+    admin = (await psc.http.get(psc.url("/ecps"), headers={"authorization": "Bearer letmein"})).text
+    assert robert["auth_req_id"] in admin and kit["auth_req_id"] in admin
+    wrong = await psc.http.get(psc.url("/ecps"), headers={"x-sandbox-admin-token": "nope"})
+    assert wrong.status_code == 401 and wrong.json()["issue"][0]["details"]["coding"][0]["code"] == "GW-0006"

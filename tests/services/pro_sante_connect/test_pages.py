@@ -139,6 +139,13 @@ def test_ecps_phone_without_pending_requests():
     assert "Aucune demande en attente pour 899700218896" in body and "formaction" not in body
 
 
+def test_ecps_phone_asks_for_the_professional_when_the_list_is_scoped():
+    body = text(ecps(requests=[], admin_token_required=True, professional_required=True))
+    page = Elements(body)
+    assert "Saisissez votre idNat_PS" in body and "Aucune demande" not in body
+    assert len(page.all("input", name="login_hint", type="text")) == 1 and "formaction" not in body
+
+
 def test_message_page_keeps_status_and_escapes_detail():
     response = render("message.html", status=400, title="Adresse de retour refusée", message="redirect_uri inconnue",
                       detail=HOSTILE, error_code="PSC-0001", link_url="javascript:alert(1)")
