@@ -1,5 +1,8 @@
 """Wire-level bad input on the FHIR routes: content types, malformed JSON, wrong types, metadata."""
 
+import pytest
+
+from core.errors import FHIR_JSON
 from tests.outcomes import assert_outcome, patient
 
 
@@ -73,3 +76,32 @@ async def test_capability_statement_lists_declared_types_and_parameters(fhir):
     assert by_type["Organization"]["versioning"] == "versioned-update"
     assert {"code": "transaction"} in rest["interaction"]
     assert body["implementation"]["url"] == f"http://sandbox.test/t/{fhir.tenant}/kernel-demo/fhir"
+
+
+def nested(depth: int) -> bytes:
+    return b'{"resourceType":"Patient","extension":' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.mark.parametrize("depth", [100_000, 1_000])
+async def test_json_nested_past_the_depth_limit_returns_400_fhir_0021_on_every_write(fhir, depth):
+    created = (await fhir.post("/Patient", json=patient())).json()
+    for method, path, media in [("POST", "/Patient", FHIR_JSON), ("PUT", f"/Patient/{created['id']}", FHIR_JSON),
+                                ("PATCH", f"/Patient/{created['id']}", "application/json-patch+json"),
+                                ("POST", "", FHIR_JSON)]:
+        r = await fhir.request(method, path, content=nested(depth), headers={"content-type": media})
+        assert_outcome(r, 400, "FHIR-0021")
+    assert (await fhir.get("/Patient")).json()["total"] == 1
+    assert (await fhir.get(f"/Patient/{created['id']}")).json()["meta"]["versionId"] == "1"
+
+
+async def test_the_depth_limit_is_a_setting(kernel_app, fhir):
+    kernel_app.state.settings.sandbox.max_json_depth = 3
+    assert_outcome(await fhir.post("/Patient", json=patient()), 400, "FHIR-0021")  # Patient.name[0].given[] is 4
+    kernel_app.state.settings.sandbox.max_json_depth = 4
+    assert (await fhir.post("/Patient", json=patient())).status_code == 201
+
+
+async def test_repeated_members_are_refused_instead_of_last_one_wins(fhir):
+    r = await fhir.post("/Patient", content=b'{"resourceType":"Patient","gender":"male","gender":"female"}')
+    assert_outcome(r, 400, "FHIR-0001")
+    assert (await fhir.get("/Patient")).json()["total"] == 0

@@ -148,3 +148,16 @@ async def test_malformed_bundles_are_rejected(fhir, kernel_app):
     unsupported = transaction({"request": {"method": "PUT", "url": "Patient?name=x"}, "resource": patient()})
     assert_outcome(await fhir.post("", json=unsupported), 400, "FHIR-0017")
     assert rows_of(kernel_app, fhir.tenant) == 0
+
+
+async def test_a_binary_patch_nested_past_the_depth_limit_fails_the_transaction_as_fhir_0021(kernel_app, fhir):
+    keep = (await fhir.post("/Patient", json=patient(family="Keep"))).json()
+    before = rows_of(kernel_app, fhir.tenant)
+    for depth in (100_000, 1_000):
+        data = base64.b64encode(b"[" * depth + b"]" * depth).decode()
+        bundle = transaction(post(patient(family="New")), {
+            "request": {"method": "PATCH", "url": f"Patient/{keep['id']}"},
+            "resource": {"resourceType": "Binary", "contentType": "application/json-patch+json", "data": data}})
+        outcome = assert_outcome(await fhir.post("", json=bundle), 400, "FHIR-0017")
+        assert [i["details"]["coding"][0]["code"] for i in outcome["issue"]] == ["FHIR-0017", "FHIR-0021"]
+    assert rows_of(kernel_app, fhir.tenant) == before

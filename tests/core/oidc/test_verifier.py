@@ -259,3 +259,12 @@ async def test_the_dependencies_guard_routes(peers: Peers, issuer: FakeIssuer) -
         schemes = (await client.get("/openapi.json")).json()["components"]["securitySchemes"]
         assert schemes["HTTPBearer"]["scheme"] == "bearer"
     assert isinstance(app.state.psc_verifier, TokenVerifier)  # made on first use, then reused
+
+
+@pytest.mark.parametrize("depth", [100_000, 1_000])
+async def test_a_token_whose_header_or_claims_nest_deeply_is_malformed_not_a_500(verifier: TokenVerifier,
+                                                                                 depth: int) -> None:
+    nested = b64(b'{"a":' + b"[" * depth + b"]" * depth + b"}")
+    for token in (f"{nested}.e30.c2ln", f"e30.{nested}.c2ln"):
+        error = await refused(verifier, token)
+        assert (error.status, error.code) == (401, Code.MALFORMED_TOKEN)

@@ -145,3 +145,10 @@ async def test_bad_tenant_and_unknown_routes(service):
     r = await service.get("/extractions/PS_LibreAcces_Personne_activite.txt", headers={"x-sandbox-tenant": "NOT OK"})
     assert_outcome(r, 400, "GW-0001")
     assert_outcome(await service.get("/fhir/v1/Practitioner"), 404, "HTTP-0404")
+
+
+@pytest.mark.parametrize("depth", [100_000, 1_000])
+async def test_a_batch_nested_past_the_depth_limit_returns_400_fhir_0021(fhir, depth):
+    body = b'{"resourceType":"Bundle","type":"batch","entry":' + b"[" * depth + b"]" * depth + b"}"
+    r = await fhir.post("", content=body, headers={"content-type": "application/fhir+json"})
+    assert_outcome(r, 400, "FHIR-0021")

@@ -118,3 +118,10 @@ async def test_a_public_client_cannot_introspect(psc):
                                    data={"client_id": SPA, "token": tokens["access_token"]})
     assert refusal(response) == (401, "invalid_client") and "SubjectNameID" not in response.text
     assert ROBERT not in response.text
+
+
+@pytest.mark.parametrize("depth", [20_000, 1_000])  # 20,000 fits in the 64 KiB form
+async def test_an_assertion_whose_claims_nest_deeply_is_an_invalid_client_not_a_500(psc, key_client, depth):
+    claims = base64.urlsafe_b64encode(b'{"sub":' + b"[" * depth + b"]" * depth + b"}").rstrip(b"=").decode()
+    response = await psc.token(with_assertion(f"eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln"), auth=None)
+    assert refusal(response) == (401, "invalid_client")
