@@ -1,5 +1,6 @@
 """Plumbing every service app gets: health, tenant admin routes, admin token, error rendering."""
 
+import uuid
 from contextlib import asynccontextmanager
 
 import httpx
@@ -45,13 +46,13 @@ async def test_admin_routes_require_the_token_when_configured(tmp_path):
         assert (await c.post("/_admin/tenants/a/seed", headers={"X-Sandbox-Admin-Token": "s3cret"})).status_code == 204
 
 
-def seeded_app(tmp_path, **sandbox):
+def seeded_app(tmp_path, database_url, **sandbox):
     """A service app whose seeder writes one persona row, or fails when ``state.fail_seed`` is set."""
     metadata = MetaData()
     rows = Table("seeded_rows", metadata, Column("id", Integer, primary_key=True),
                  Column("tenant", String(40), nullable=False), Column("value", String(20)))
     settings = ServiceSettings.for_slug("seeded", SandboxSettings(data_dir=tmp_path, **sandbox))
-    db = Database(f"sqlite:///{tmp_path / 'seeded.db'}", prefix="seeded", metadata=metadata)
+    db = Database(database_url, prefix="seeded", metadata=metadata)
 
     def seed(request: SeedRequest) -> None:
         with db.write() as conn:
@@ -82,33 +83,39 @@ async def serving(app):
         yield client
 
 
-async def test_reset_wipes_and_seeds_in_one_transaction(tmp_path):
-    app = seeded_app(tmp_path)
-    async with serving(app) as c:
-        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
-        assert app.state.values("team-a") == ["mine"]
-        assert (await c.post("/_admin/tenants/team-a/reset")).status_code == 204
-        assert app.state.values("team-a") == ["persona"]
+@pytest.fixture
+def tenant() -> str:
+    """A tenant of the test's own: the PostgreSQL database is shared by the session."""
+    return f"t-{uuid.uuid4().hex[:12]}"
 
 
-async def test_a_failing_seed_leaves_the_tenant_as_it_was_not_wiped(tmp_path):
-    app = seeded_app(tmp_path)
+async def test_reset_wipes_and_seeds_in_one_transaction(tmp_path, database_url, tenant):
+    app = seeded_app(tmp_path, database_url)
     async with serving(app) as c:
-        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": tenant})
+        assert app.state.values(tenant) == ["mine"]
+        assert (await c.post(f"/_admin/tenants/{tenant}/reset")).status_code == 204
+        assert app.state.values(tenant) == ["persona"]
+
+
+async def test_a_failing_seed_leaves_the_tenant_as_it_was_not_wiped(tmp_path, database_url, tenant):
+    app = seeded_app(tmp_path, database_url)
+    async with serving(app) as c:
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": tenant})
         app.state.fail_seed = True
-        assert (await c.post("/_admin/tenants/team-a/reset")).status_code == 500
-        assert app.state.values("team-a") == ["mine"]
+        assert (await c.post(f"/_admin/tenants/{tenant}/reset")).status_code == 500
+        assert app.state.values(tenant) == ["mine"]
 
 
-async def test_dry_runs_of_reset_and_wipe_change_nothing(tmp_path):
-    app = seeded_app(tmp_path)
+async def test_dry_runs_of_reset_and_wipe_change_nothing(tmp_path, database_url, tenant):
+    app = seeded_app(tmp_path, database_url)
     async with serving(app) as c:
-        await c.put("/rows/mine", headers={"x-sandbox-tenant": "team-a"})
-        assert (await c.post("/_admin/tenants/team-a/reset", params={"dry_run": "true"})).status_code == 204
-        assert (await c.delete("/_admin/tenants/team-a", params={"dry_run": "true"})).status_code == 204
-        assert app.state.values("team-a") == ["mine"]
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": tenant})
+        assert (await c.post(f"/_admin/tenants/{tenant}/reset", params={"dry_run": "true"})).status_code == 204
+        assert (await c.delete(f"/_admin/tenants/{tenant}", params={"dry_run": "true"})).status_code == 204
+        assert app.state.values(tenant) == ["mine"]
         app.state.fail_seed = True
-        assert (await c.post("/_admin/tenants/team-a/reset", params={"dry_run": "true"})).status_code == 500
+        assert (await c.post(f"/_admin/tenants/{tenant}/reset", params={"dry_run": "true"})).status_code == 500
 
 
 @pytest.mark.parametrize(("method", "path", "params"), [
