@@ -139,3 +139,28 @@ async def test_a_reset_whose_exchanges_cannot_be_dropped_says_so(client, monkeyp
     assert per_service(response) == [("information", "demo-service: reset done"),
                                      ("information", "flaky-service: reset done"),
                                      ("error", "gateway: reset not done: disk full")]
+
+
+async def test_the_real_services_reset_and_delete_a_tenant_each_in_one_transaction(start_gateway) -> None:
+    """INSi, the Annuaire and PSC wipe and seed inside one transaction each (their seeders join it)."""
+    from gateway.registry import DEFAULT_SERVICES
+    from tests.services.ins_teleservice.test_admin import identity
+
+    async with start_gateway(services=DEFAULT_SERVICES) as client:
+        insi, psc = "/t/team-r/ins-teleservice/_admin", "/t/team-r/pro-sante-connect/_admin"
+        assert (await client.post(f"{insi}/identities", json=identity())).status_code == 201
+        mine = (await client.post(f"{psc}/clients", json={"redirect_uris": ["https://rp.example/cb"]})).json()
+
+        assert (await client.post("/_admin/tenants/team-r/reset")).status_code == 200
+
+        assert (await client.get(f"{insi}/identities", params={"origin": "admin"})).json()["total"] == 0
+        assert (await client.get(f"{insi}/identities", params={"origin": "persona"})).json()["total"] > 0
+        clients = {c["client_id"] for c in (await client.get(f"{psc}/clients")).json()["clients"]}
+        assert "sandbox-practice-software" in clients and mine["client_id"] not in clients
+        directory = await client.get("/t/team-r/annuaire-sante/fhir/v2/Practitioner",
+                                     params={"identifier": "899700218896"},
+                                     headers={"ESANTE-API-KEY": "sandbox-demo-key"})
+        assert directory.json()["total"] == 1
+
+        assert (await client.delete("/_admin/tenants/team-r")).status_code == 204
+        assert [t["name"] for t in (await client.get("/_admin/tenants")).json()["tenants"]] == ["default"]
