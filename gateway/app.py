@@ -96,7 +96,9 @@ class Gateway:
                 await self._own(scope, receive, out, rest)
             else:
                 if tenant not in self.tenants.known:
+                    out.tenant = DEFAULT_TENANT  # a refused tenant (GW-0008, GW-0009) must not appear in the recorder
                     await self.tenants.ensure(tenant)
+                    out.tenant = tenant
                 prefix = scope.get("root_path", "") + route[: len(route) - len(rest) + 1 + len(slug)]
                 sub, length = self._service_scope(service, scope, tenant, request_id, prefix)
                 if length == 0 and isinstance(service, LocalService):  # the hot path: no body to read

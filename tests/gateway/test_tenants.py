@@ -176,3 +176,11 @@ async def test_a_refused_tenant_name_leaves_no_lock_behind(start_gateway) -> Non
         for i in range(20):
             await client.get(f"/t/flood-{i}/demo-service/notes/marker")
         assert client.gateway.tenants._locks == {}
+
+
+async def test_requests_to_a_refused_tenant_are_recorded_under_the_default_tenant(start_gateway) -> None:
+    async with start_gateway(admin_token="s3cret", max_tenants=1) as client:
+        assert_outcome(await client.get("/t/ghost/demo-service/notes/marker"), 404, Code.TENANT_NOT_CREATED)
+        recorded = (await client.get("/_admin/exchanges", params={"tenant": "*"}, headers=ADMIN)).json()
+        assert [(e["tenant"], e["path"], e["status"]) for e in recorded["exchanges"]] == [
+            ("default", "/t/ghost/demo-service/notes/marker", 404)]
