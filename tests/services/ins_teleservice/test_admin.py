@@ -136,6 +136,15 @@ async def test_admin_token_is_required_when_configured(make_client, sandbox_sett
         assert response.status_code == 201
 
 
+async def test_admin_token_is_checked_before_the_body_and_the_parameters(make_client, sandbox_settings):
+    sandbox = sandbox_settings.model_copy(update={"admin_token": SecretStr("s3cret")})
+    async with make_client(sandbox=sandbox) as client:
+        json_type = {"content-type": "application/json"}
+        for body in (b"{", b"[1]", b'{"a":' * 1000 + b"1" + b"}" * 1000):
+            assert_outcome(await client.post("/_admin/identities", content=body, headers=json_type), 401, "GW-0006")
+        assert_outcome(await client.get("/_admin/identities", params={"limit": "0", "offset": "-1"}), 401, "GW-0006")
+
+
 async def test_list_parameters_are_checked(insi):
     assert_outcome(await insi.get("/_admin/identities", params={"limit": 0}), 400, "HTTP-0400")
     assert_outcome(await insi.get("/_admin/identities", params={"origin": "vip"}), 400, "HTTP-0400")
