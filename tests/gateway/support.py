@@ -1,7 +1,9 @@
-"""Helpers for tests that start real processes: free ports and readiness polling."""
+"""Helpers for gateway tests: free ports and readiness polling for real processes, test JWTs."""
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import subprocess
 import time
@@ -28,3 +30,12 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 20.0) -> fl
             pass
         time.sleep(0.02)
     raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+def jwt(claims: dict) -> str:
+    """An unsigned-looking JWT carrying ``claims`` (the recorder reads claims without verifying)."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2lnbmF0dXJl"

@@ -14,99 +14,13 @@ from sqlalchemy import func, select
 from core.codes import Code
 from gateway import recorder as recorder_module
 from gateway import store
-from gateway.masking import actor_of, encode_body, mask_body, mask_headers
+from tests.gateway.support import jwt
 from tests.outcomes import assert_outcome
-
-
-def jwt(claims: dict) -> str:
-    def part(data: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
 async def newest(client: httpx.AsyncClient, **params) -> dict:
     summary = (await client.get("/_admin/exchanges", params=params)).json()["exchanges"][0]
     return (await client.get(f"/_admin/exchanges/{summary['id']}")).json()
-
-
-def test_secret_headers_are_masked_keeping_the_auth_scheme() -> None:
-    masked = mask_headers([
-        (b"authorization", b"Bearer abc.def.ghi"),
-        (b"proxy-authorization", b"Basic dXNlcjpwdw=="),
-        (b"cookie", b"sid=1"),
-        (b"esante-api-key", b"k"),
-        (b"x-sandbox-admin-token", b"t"),
-        (b"x-client-secret", b"s"),
-        (b"x-refresh-token", b"r"),
-        (b"x-db-password", b"p"),
-        (b"x-partner-api-key", b"a"),
-        (b"accept", b"application/fhir+json"),
-    ])
-    assert masked["authorization"] == "Bearer ***"
-    assert masked["proxy-authorization"] == "Basic ***"
-    for name in ("cookie", "esante-api-key", "x-sandbox-admin-token", "x-client-secret", "x-refresh-token",
-                 "x-db-password", "x-partner-api-key"):
-        assert masked[name] == "***", name
-    assert masked["accept"] == "application/fhir+json"
-
-
-def test_repeated_headers_are_joined() -> None:
-    assert mask_headers([(b"accept", b"a"), (b"Accept", b"b")]) == {"accept": "a, b"}
-
-
-@pytest.mark.parametrize(
-    ("claims", "actor"),
-    [
-        ({"SubjectNameID": "810002909371", "preferred_username": "u", "sub": "s"}, "810002909371"),
-        ({"preferred_username": "dr-leroy", "sub": "s"}, "dr-leroy"),
-        ({"sub": "f:550e8400"}, "f:550e8400"),
-        ({"client_id": "lgc-demo"}, "lgc-demo"),
-        ({"aud": "x"}, None),
-    ],
-)
-def test_actor_comes_from_the_unverified_jwt_payload(claims: dict, actor: str | None) -> None:
-    assert actor_of(f"Bearer {jwt(claims)}") == actor
-
-
-def test_actor_of_basic_auth_is_the_user_name_and_garbage_gives_none() -> None:
-    assert actor_of("Basic " + base64.b64encode(b"client-1:pw").decode()) == "client-1"
-    assert actor_of("Bearer not-a-jwt") is None
-    assert actor_of("Bearer a.!!!.c") is None
-    assert actor_of("Basic %%%") is None
-    assert actor_of(None) is None
-
-
-def test_bodies_are_text_or_base64_and_a_cut_character_is_dropped() -> None:
-    assert encode_body(b"", False) == (None, False)
-    assert encode_body("héllo".encode(), False) == ("héllo", False)
-    assert encode_body("hé".encode()[:2], True) == ("h", False)
-    assert encode_body(b"\xff\x00", False) == (base64.b64encode(b"\xff\x00").decode(), True)
-
-
-FORM = [(b"content-type", b"application/x-www-form-urlencoded")]
-JSON = [(b"content-type", b"application/json; charset=utf-8")]
-
-
-def test_oauth_secrets_in_form_bodies_are_masked() -> None:
-    body = b"grant_type=authorization_code&code=abc&code_verifier=v&client_id=lgc&client_secret=s%3Dx"
-    assert mask_body(FORM, body) == (b"grant_type=authorization_code&code=***&code_verifier=***&client_id=lgc"
-                                     b"&client_secret=***")
-
-
-def test_tokens_in_json_bodies_keep_their_claims_but_lose_their_signature() -> None:
-    body = json.dumps({"access_token": "aGVhZA.Y2xhaW1z.c2ln", "refresh_token": "opaque", "expires_in": 120,
-                       "clients": [{"client_id": "x", "client_secret": "s"}]}).encode()
-    masked = json.loads(mask_body(JSON, body))
-    assert masked == {"access_token": "aGVhZA.Y2xhaW1z.***", "refresh_token": "***", "expires_in": 120,
-                      "clients": [{"client_id": "x", "client_secret": "***"}]}
-
-
-def test_other_bodies_pass_and_unreadable_oauth_bodies_are_dropped() -> None:
-    fhir = b'{"resourceType": "Patient", "code": "secret"}'
-    assert mask_body([(b"content-type", b"application/fhir+json")], fhir) == fhir
-    assert mask_body(JSON, b'{"access_token": "trunc') == b"***"
-    assert mask_body(JSON, b'{"status": "ok"}') == b'{"status": "ok"}'
 
 
 async def test_exchange_is_recorded_with_masked_headers_actor_and_bodies(gateway_client) -> None:
