@@ -125,6 +125,11 @@ GRANTS = {"authorization_code": authorization_code, "refresh_token": refresh_tok
           "client_credentials": client_credentials}
 
 
+def writes(form: dict[str, str]) -> bool:
+    """Whether a token request writes: every grant but client_credentials with a secret (a read, a signature)."""
+    return form.get("grant_type") != "client_credentials" or "client_assertion" in form
+
+
 def token(provider: Provider, tenant: str, form: dict[str, str], authorization: str) -> dict:
     """The token response for one token request, or the RFC 6749 error."""
     grant_type = require(form, "grant_type")
@@ -134,14 +139,14 @@ def token(provider: Provider, tenant: str, form: dict[str, str], authorization: 
                          f"{', '.join(provider.config.grant_types)}.")
     provider.keys.keys(tenant)  # a tenant's first token creates its key, in a transaction of its own
     # client_credentials with a secret writes nothing: a read transaction does not queue behind writers
-    writes = grant_type != "client_credentials" or "client_assertion" in form
+    writing = writes(form)
     audiences = (provider.endpoint(tenant, "/token"), provider.issuer(tenant))
     try:
-        with provider.db.write() if writes else provider.db.read() as conn:
+        with provider.db.write() if writing else provider.db.read() as conn:
             client = authenticate(provider, conn, tenant, form, authorization, audiences=audiences)
             if grant_type not in client.grant_types:
                 raise OAuthError("unauthorized_client", f"Client {client.client_id!r} may not use {grant_type}.")
-            if writes:
+            if writing:
                 provider.maybe_sweep(conn, tenant)
             return handler(provider, conn, tenant, client, form)
     except FailAfter as failure:

@@ -10,6 +10,7 @@ even a check-then-act store stays single use there (a deferred BEGIN makes the S
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -123,3 +124,28 @@ def test_parallel_uses_of_one_client_assertion_authenticate_once(live):
                 "client_assertion": jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)}
         outcome = race(live.base, lambda client, form=form: client.post(live.token_url, data=form))
         assert outcome == one_winner(401, "invalid_client")
+
+
+def test_a_grant_waiting_for_the_database_lock_does_not_stall_the_server(tmp_path):
+    """The grant runs in a worker thread: while it waits for SQLite's write lock, other requests are served."""
+    with serve_gateway(tmp_path, support.SPECS) as base:
+        live = LivePsc(base, support.new_tenant())
+        with httpx.Client(timeout=30) as http:
+            form = {"grant_type": "refresh_token", "refresh_token": live.refresh_token(http)}
+            holder = sqlite3.connect(tmp_path / "pro_sante_connect.db", isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long write of another request would hold it
+            refreshed: list[int] = []
+            waiting = threading.Thread(target=lambda: refreshed.append(
+                http.post(live.token_url, auth=PRACTICE, data=form).status_code))
+            waiting.start()
+            try:
+                time.sleep(0.3)  # the refresh reaches the server and waits for the lock
+                with httpx.Client(timeout=5) as other:
+                    assert other.get(base + "/livez").status_code == 200
+                    cached = other.post(live.token_url, auth=PRACTICE, data={"grant_type": "client_credentials"})
+                assert (cached.status_code, waiting.is_alive(), refreshed) == (200, True, [])
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            waiting.join(timeout=30)
+            assert refreshed == [200]
