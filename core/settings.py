@@ -50,6 +50,9 @@ class SandboxSettings(BaseSettings):
         100, ge=2, le=500, description="Deepest nesting of arrays and objects in a JSON body (400 FHIR-0021 beyond).",
     )
     record_body_bytes: int = Field(64 * 1024, description="How much of each body the recorder keeps.")
+    record_durable: bool = Field(
+        False, description="Journal each exchange before the last byte of its response is sent (none lost on a crash)."
+    )
     database_url: str | None = Field(None, description="Gateway database (tenants, exchanges); SQLite by default.")
     auto_tenants: bool | None = Field(
         None, description="Create a tenant on first use of /t/{tenant}/: default yes without admin token, no with one."

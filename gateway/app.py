@@ -62,6 +62,7 @@ class Gateway:
         self.max_body = state.settings.max_body_bytes
         self.record_limit = state.settings.record_body_bytes
         self.trusted_proxies = frozenset(state.settings.trusted_proxies)
+        self.durable = state.settings.record_durable
 
     @property
     def router(self):  # noqa: ANN201 - lets callers use ``app.router.lifespan_context(app)`` as on FastAPI
@@ -89,6 +90,8 @@ class Gateway:
         # A malformed tenant name is recorded under the default tenant (the path still shows it).
         out = Exchange(send, scope, request_id, tenant if valid else DEFAULT_TENANT,
                        slug if service else None, time.time(), self.record_limit)
+        if self.durable:
+            out.durable, out.clock = self.recorder.persist, clock
         try:
             if not valid:
                 check_tenant(tenant)
@@ -115,9 +118,10 @@ class Gateway:
                 failure = SandboxError(500, "HTTP-0500", f"Service {slug!r} failed.", issue="exception")
                 await self._error(failure, scope, receive, out)
         finally:
-            out.duration = time.perf_counter() - clock
-            out.status = out.status or 500
-            self.recorder.add(out)
+            if not out.recorded:  # durable mode journals it before the end of the response
+                out.duration = time.perf_counter() - clock
+                out.status = out.status or 500
+                self.recorder.add(out)
             self.metrics.observe(out.service, out.status, out.duration)
 
     def _service_scope(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 
 from starlette.types import Message, Receive, Send
 
@@ -134,13 +135,15 @@ class Exchange:
 
     As ``send`` it echoes ``X-Request-ID`` and keeps the status, the headers and the first ``limit``
     bytes of the response; it is a plain callable returning the wrapped ``send``'s awaitable, so no
-    coroutine is added per message.
+    coroutine is added per message. With ``durable`` set (``SANDBOX_RECORD_DURABLE``), the message that
+    completes the response (the last one, or the one reaching its ``Content-Length``) is held until
+    ``durable(self)`` has journaled the exchange; ``recorded`` then says whether it was.
     """
 
     __slots__ = (
         "send", "request_id", "limit", "status", "tenant", "service", "method", "path", "query",
         "request_headers", "started", "duration", "request_body", "request_size", "response_headers",
-        "response_chunks", "response_kept", "response_size",
+        "response_chunks", "response_kept", "response_size", "durable", "clock", "expected", "recorded",
     )
 
     def __init__(
@@ -165,6 +168,10 @@ class Exchange:
         self.response_chunks: list[bytes] = []
         self.response_kept = 0
         self.response_size = 0
+        self.durable: Callable[[Exchange], Awaitable[bool]] | None = None
+        self.clock = 0.0  # time.perf_counter() at the start, for the duration of a durable exchange
+        self.expected: int | None = None  # the response's Content-Length, in durable mode
+        self.recorded = False
 
     def __call__(self, message: Message) -> Awaitable[None]:
         kind = message["type"]
@@ -178,6 +185,8 @@ class Exchange:
                 message = {**message, "headers": headers}
             self.status = message["status"]
             self.response_headers = headers
+            if self.durable is not None:
+                self.expected = content_length(headers)
         elif kind == "http.response.body":
             body = message.get("body", b"")
             if body:
@@ -187,4 +196,24 @@ class Exchange:
                     piece = body if len(body) <= room else body[:room]
                     self.response_chunks.append(piece)
                     self.response_kept += len(piece)
+            if self.durable is not None and (
+                not message.get("more_body", False)
+                or (self.expected is not None and self.response_size >= self.expected)
+            ):
+                return self._journal_then_send(message)
         return self.send(message)
+
+    async def _journal_then_send(self, message: Message) -> None:
+        """Durable mode: journal the exchange, then let the message that completes the response go."""
+        durable, self.durable = self.durable, None
+        self.duration = time.perf_counter() - self.clock
+        self.recorded = await durable(self)
+        await self.send(message)
+
+
+def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """A response's Content-Length; ``None`` when absent (chunked) or malformed."""
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None

@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import OperationalError
 
 metadata = MetaData()
 
@@ -59,6 +60,17 @@ exchange_batches = Table(
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("rows", LargeBinary, nullable=False),
+)
+
+# A journal batch that cannot be replayed is moved here, with the reason, and never replayed again.
+exchange_quarantine = Table(
+    "gateway_exchange_quarantine",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("batch_seq", Integer, nullable=False),  # its seq in the journal
+    Column("rows", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", Float, nullable=False),
 )
 
 INSERT_COLUMNS = tuple(c.name for c in exchanges.columns)
@@ -103,17 +115,50 @@ def insert_exchanges(conn: Connection, *, rows: Sequence[tuple]) -> None:
         conn.exec_driver_sql(head + ", ".join([group] * len(chunk)), params)
 
 
+def insert_exchanges_each(conn: Connection, *, rows: Sequence[tuple]) -> list[tuple[str, Exception]]:
+    """Insert ``rows`` and return the ``(id, error)`` of those the database refused; the others are written.
+
+    The batch goes in one savepoint; when it fails, each row goes in its own, so one row the database
+    refuses (a constraint, a value it cannot store) costs only itself, on SQLite and PostgreSQL alike. An
+    ``OperationalError`` (locked, disconnected) is not about a row: it is raised.
+    """
+    try:
+        with conn.begin_nested():
+            insert_exchanges(conn, rows=rows)
+        return []
+    except OperationalError:
+        raise
+    except Exception:  # noqa: BLE001 - some row is refused: find which, one by one
+        pass
+    refused = []
+    for row in rows:
+        try:
+            with conn.begin_nested():
+                insert_exchanges(conn, rows=[row])
+        except OperationalError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            refused.append((row[0], exc))
+    return refused
+
+
 def append_batch(conn: Connection, *, blob: bytes) -> None:
     conn.execute(insert(exchange_batches).values(rows=blob))
 
 
-def take_batches(conn: Connection) -> list[bytes]:
-    """Every pending batch, oldest first, removed from the journal (call inside a write transaction)."""
+def take_batches(conn: Connection) -> list[tuple[int, bytes]]:
+    """Every pending ``(seq, batch)``, oldest first, removed from the journal (inside a write transaction)."""
     journal = exchange_batches.c
     batches = conn.execute(select(journal.seq, journal.rows).order_by(journal.seq)).all()
-    if batches:
-        conn.execute(delete(exchange_batches).where(journal.seq <= batches[-1].seq))
-    return [bytes(batch.rows) for batch in batches]
+    seqs = [batch.seq for batch in batches]
+    for start in range(0, len(seqs), INSERT_CHUNK):  # by seq: on PostgreSQL a later commit may hold a lower one
+        conn.execute(delete(exchange_batches).where(journal.seq.in_(seqs[start:start + INSERT_CHUNK])))
+    return [(batch.seq, bytes(batch.rows)) for batch in batches]
+
+
+def quarantine_batch(conn: Connection, *, seq: int, blob: bytes, reason: str, at: float) -> None:
+    """Keep a journal batch that cannot be replayed aside, for inspection (it is out of the journal)."""
+    conn.execute(insert(exchange_quarantine).values(batch_seq=seq, rows=blob, reason=reason[:1000], at=at))
 
 
 def list_exchanges(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from core.app import SeedRequest, create_service_app
 from core.db import Database
@@ -101,6 +101,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 yield bytes([48 + i % 10]) * size
 
         return StreamingResponse(gen(), media_type="application/octet-stream")
+
+    @app.get("/redirect")
+    def redirect(to: str) -> Response:
+        """A 302 to ``to``, as an authorization endpoint sends the browser back to its client."""
+        return RedirectResponse(to, status_code=302)
 
     @app.get("/binary")
     def binary() -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from gateway import recorder as recorder_module
+from tests.gateway.support import jwt
+from tests.gateway.test_recorder import assert_refused_row_is_isolated
 
 
 async def test_tenants_and_exchanges_work_on_postgresql(start_gateway, postgres_url, monkeypatch) -> None:
@@ -31,3 +33,17 @@ async def test_tenants_and_exchanges_work_on_postgresql(start_gateway, postgres_
     async with start_gateway(database_url=postgres_url) as client:
         names = [t["name"] for t in (await client.get("/_admin/tenants")).json()["tenants"]]
         assert names == ["default"]
+
+
+async def test_a_row_postgresql_refuses_is_dropped_alone(start_gateway, postgres_url, caplog) -> None:
+    await assert_refused_row_is_isolated(start_gateway, caplog, "pg-iso", database_url=postgres_url)
+
+
+async def test_values_postgresql_cannot_store_are_recorded_escaped(start_gateway, postgres_url) -> None:
+    async with start_gateway(database_url=postgres_url) as client:
+        token = jwt({"sub": "pg-\ud800"})
+        await client.get("/nowhere%00pg", headers={"authorization": f"Bearer {token}"})
+        exchanges = (await client.get("/_admin/exchanges", params={"tenant": "*"})).json()["exchanges"]
+        assert [(e["path"], e["actor"]) for e in exchanges if e["path"].startswith("/nowhere")] == [
+            ("/nowhere\\x00pg", "pg-\\ud800"),
+        ]

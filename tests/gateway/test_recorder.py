@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import marshal
+import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -176,3 +180,168 @@ async def test_journal_left_by_a_crash_is_read_after_a_restart(start_gateway, mo
     async with start_gateway() as client:
         exchanges = (await client.get("/_admin/exchanges")).json()["exchanges"]
         assert [e["path"] for e in exchanges] == ["/demo-service/notes/marker"]
+
+
+# ---- hostile and damaged data (issue 9) -------------------------------------------------------------
+
+POISON = b'{"token": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB of nested arrays, with a secret hint
+
+
+def entry(request_id: str, tenant: str | None = "default", path: str = "/journaled") -> tuple:
+    """A recorder entry as the journal holds it (see recorder.to_entry)."""
+    return (tenant, request_id, None, "GET", path, b"", 404, 0.001, time.time(), None,
+            ((b"accept", b"*/*"),), ((b"content-type", b"text/plain"),), b"", 0, b"nope", 4)
+
+
+def journal(db, *blobs: bytes) -> None:
+    """Append batches to the journal directly, as stored data the recorder has to cope with."""
+    with db.write() as conn:
+        for blob in blobs:
+            store.append_batch(conn, blob=blob)
+
+
+def quarantined(db) -> list[tuple[int, bytes]]:
+    with db.read() as conn:
+        return [tuple(r) for r in conn.execute(select(store.exchange_quarantine.c.batch_seq,
+                                                      store.exchange_quarantine.c.rows))]
+
+
+def recorder_errors(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "gateway.recorder" and r.levelno >= logging.ERROR]
+
+
+@pytest.fixture
+def slow_writer(monkeypatch) -> None:
+    """The background writer waits an hour between flushes: the tests drive it."""
+    monkeypatch.setattr(recorder_module, "FLUSH_SECONDS", 3600)
+
+
+async def test_nested_arrays_under_load_do_not_poison_the_recorder(start_gateway, slow_writer) -> None:
+    async with start_gateway() as client:
+        state = client.gateway.state
+        state.recorder._wake.set()  # the writer flushes, then starts its hour-long wait
+        await asyncio.sleep(0.1)
+        others = [client.get(f"/demo-service/notes/n{i}") for i in range(recorder_module.HEAVY_BATCH)]
+        poisoned, *_ = await asyncio.gather(
+            client.post("/nowhere", content=POISON, headers={"content-type": "application/json"}), *others,
+        )
+        assert poisoned.status_code == 404
+        async with state.recorder._lock:  # what the writer does under load: the batch goes to the journal
+            await state.recorder._flush_locked(drain=False)
+        assert stored_counts(state.db) == (0, 1)
+        await client.get("/demo-service/notes/after")
+
+        listing = await client.get("/_admin/exchanges", params={"limit": 1000})
+        assert listing.status_code == 200
+        assert listing.json()["count"] == recorder_module.HEAVY_BATCH + 2
+        assert stored_counts(state.db) == (recorder_module.HEAVY_BATCH + 2, 0)
+        [poisoned] = [e for e in listing.json()["exchanges"] if e["path"] == "/nowhere"]
+        record = (await client.get(f"/_admin/exchanges/{poisoned['id']}")).json()
+        assert (record["method"], record["status"], record["request_body"]) == ("POST", 404, "***")
+        assert (await client.post("/_admin/tenants/default/reset")).status_code == 200
+
+    async with start_gateway() as client:  # a restart on the same database
+        await client.get("/demo-service/notes/restarted")
+        listing = await client.get("/_admin/exchanges")
+        assert listing.status_code == 200
+        assert [e["path"] for e in listing.json()["exchanges"]] == ["/demo-service/notes/restarted"]
+
+
+async def test_a_journal_batch_that_cannot_be_replayed_is_set_aside_at_start(start_gateway, caplog) -> None:
+    async with start_gateway() as client:
+        db = client.gateway.state.db
+        good = marshal.dumps([entry("good-1")])
+        journal(db, b"\x00 not a batch", marshal.dumps({"not": "a list"}), good)
+        client.gateway.state.recorder.journal = 0  # written behind the recorder's back: seen at the next start
+    caplog.set_level(logging.ERROR, logger="gateway.recorder")
+
+    async with start_gateway() as client:
+        db = client.gateway.state.db
+        listing = await client.get("/_admin/exchanges")
+        assert listing.status_code == 200
+        assert [e["request_id"] for e in listing.json()["exchanges"]] == ["good-1"]
+        assert stored_counts(db) == (1, 0)
+        assert quarantined(db) == [(1, b"\x00 not a batch"), (2, marshal.dumps({"not": "a list"}))]
+        errors = recorder_errors(caplog)
+        assert [m.split(":")[0] for m in errors] == [
+            "Journal batch 1 cannot be replayed and is set aside in gateway_exchange_quarantine",
+            "Journal batch 2 cannot be replayed and is set aside in gateway_exchange_quarantine",
+        ]
+        await client.get("/demo-service/notes/later")
+        assert (await client.get("/_admin/exchanges")).json()["count"] == 2
+        assert len(recorder_errors(caplog)) == 2  # set aside once, never retried
+
+
+async def assert_refused_row_is_isolated(start_gateway, caplog, tenant: str, **settings) -> None:
+    """A journal batch with one row the database refuses (NULL tenant): the rest is written, one line logged."""
+    async with start_gateway(**settings) as client:
+        batch = [entry("iso-1", tenant), entry("iso-bad", None), entry("iso-2", tenant)]
+        journal(client.gateway.state.db, marshal.dumps(batch))
+        client.gateway.state.recorder.journal = 0
+    caplog.set_level(logging.ERROR, logger="gateway.recorder")
+    async with start_gateway(**settings) as client:
+        await client.get(f"/t/{tenant}/demo-service/notes/live")
+        listing = await client.get(f"/t/{tenant}/_admin/exchanges")
+        assert listing.status_code == 200
+        assert sorted(e["request_id"] or "live" for e in listing.json()["exchanges"]
+                      if e["path"] == "/journaled") == ["iso-1", "iso-2"]
+        assert listing.json()["count"] == 3
+        errors = recorder_errors(caplog)
+        assert len(errors) == 1
+        assert re.fullmatch(r"Recorded exchange [0-9a-f]{32} was refused by the database and is dropped: .+",
+                            errors[0])
+        assert (await client.delete(f"/_admin/tenants/{tenant}")).status_code == 204
+
+
+async def test_a_row_the_database_refuses_is_dropped_alone(start_gateway, caplog) -> None:
+    await assert_refused_row_is_isolated(start_gateway, caplog, "default-iso")
+
+
+async def test_values_no_database_stores_are_recorded_escaped(gateway_client) -> None:
+    token = jwt({"sub": "\ud800"})
+    await gateway_client.get("/nowhere%00x", headers={"authorization": f"Bearer {token}"})
+    record = await newest(gateway_client)
+    assert (record["path"], record["actor"]) == ("/nowhere\\x00x", "\\ud800")
+
+
+async def test_damaged_stored_rows_are_shown_with_what_can_be_read(gateway_client) -> None:
+    await gateway_client.get("/demo-service/notes/marker")
+    db = gateway_client.gateway.state.db
+    await gateway_client.gateway.state.recorder.flush()
+    with db.write() as conn:
+        conn.execute(store.exchanges.update().values(detail=b"\x00damaged"))
+        conn.exec_driver_sql(  # past SQLAlchemy's type processing, as another writer might store it
+            'INSERT INTO gateway_exchanges (id, tenant, method, path, "query", status, duration_ms, started, '
+            "detail) VALUES (?, 'default', 'GET', '/odd', '', 200, 'slow', 1e300, ?)",
+            ("0" * 32, marshal.dumps((1, "not", "a", "detail"))),
+        )
+    listing = await gateway_client.get("/_admin/exchanges")
+    assert listing.status_code == 200
+    odd, marker = listing.json()["exchanges"]
+    assert (odd["started_at"], odd["duration_ms"], odd["unreadable"]) == (None, None, ["started_at", "duration_ms"])
+    assert "unreadable" not in marker
+
+    damaged = (await gateway_client.get(f"/_admin/exchanges/{marker['id']}")).json()
+    assert (damaged["path"], damaged["status"]) == ("/demo-service/notes/marker", 200)
+    assert damaged["unreadable"] == ["detail"]
+    assert damaged["request_headers"] is None and damaged["response_body"] is None
+    odd = (await gateway_client.get("/_admin/exchanges/" + "0" * 32)).json()
+    assert odd["unreadable"] == ["started_at", "duration_ms", "detail"]
+
+
+async def test_secrets_in_redirects_queries_and_mislabelled_bodies_are_masked(gateway_client) -> None:
+    callback = "http://localhost:3000/callback?code=SplxlOBe&state=s#id_token=a.b.c"
+    await gateway_client.get("/demo-service/redirect", params={"to": callback})
+    record = await newest(gateway_client)
+    assert record["status"] == 302
+    assert record["response_headers"]["location"] == "http://localhost:3000/callback?code=***&state=s#id_token=a.b.***"
+
+    await gateway_client.get("/demo-service/echo?code=c&client_secret=s&access_token=t&_count=2")
+    record = await newest(gateway_client)
+    assert record["query"] == "code=***&client_secret=***&access_token=***&_count=2"
+    assert '"code=c' not in record["response_body"] and "client_secret=s" not in record["response_body"]
+
+    await gateway_client.put("/demo-service/notes/n", content=b"client_id=x&client_assertion=h.c.sig",
+                             headers={"content-type": "text/plain"})
+    record = await newest(gateway_client)
+    assert record["request_body"] == "client_id=x&client_assertion=h.c.***"
