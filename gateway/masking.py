@@ -19,7 +19,8 @@ kept byte for byte.
 Hostile bodies cost little: a body without a secret hint (:data:`HINTS`), or JSON in which no secret
 field appears as a member name (``"code":``, found by a linear scan), is kept as is and never parsed.
 JSON that has one is parsed only when it nests at most :data:`MAX_DEPTH` levels (measured first, without
-recursion); JSON nested deeper, cut at the record limit or malformed is recorded as ``***`` whole.
+recursion, by the kernel's :func:`core.jsonbody.nesting_depth_over`); JSON nested deeper, cut at the
+record limit or malformed is recorded as ``***`` whole.
 Nothing here raises, whatever the body (depth, size, encoding, declared type): should masking fail
 anyway, the body is recorded as ``***``. Bodies are masked in the background writer, not on the request
 path; only header masking runs there.
@@ -31,7 +32,8 @@ import base64
 import binascii
 import json
 import re
-from itertools import accumulate
+
+from core.jsonbody import nesting_depth_over
 
 SECRET_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie", "esante-api-key", "x-sandbox-admin-token",
@@ -60,8 +62,6 @@ _QUOTED_PAIR = re.compile(rb"(?<![^?&#\"'])(" + _NAMES + rb")=([^&#\s\"'<>]*+)")
 # a secret member name in JSON: "name" then a colon
 _MEMBER = re.compile(rb'"(' + _NAMES + rb')"\s*+:')
 _FORM = re.compile(rb"[\w.~%*+-]++=?[^\s&]*+(?:&[\w.~%*+-]*+=?[^\s&]*+)*+")
-_OPEN_CLOSE = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
-_NOT_BRACKET = bytes(range(256)).translate(None, b"[]{}")
 
 
 def is_secret(name: str) -> bool:
@@ -192,17 +192,6 @@ class TooDeep(Exception):
     """A JSON value nested deeper than :data:`MAX_DEPTH`."""
 
 
-def nesting_over(data: bytes, limit: int) -> bool:
-    """True when the brackets of ``data`` may nest deeper than ``limit``; linear, never recursive.
-
-    Brackets inside strings count too: a string of brackets only makes a body look deeper (not parsed).
-    """
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    steps = memoryview(data.translate(_OPEN_CLOSE, _NOT_BRACKET)).cast("b")
-    return max(accumulate(steps), default=0) > limit
-
-
 def mask_json(value: object, secret: frozenset[str] = SECRET_FIELDS, depth: int = 0) -> object:
     """``value`` with its ``secret`` members masked; :class:`TooDeep` past :data:`MAX_DEPTH` levels."""
     if depth > MAX_DEPTH:
@@ -220,7 +209,7 @@ def _mask_json_body(body: bytes) -> bytes:
     secret = SECRET_FIELDS - FHIR_KEPT if b'"resourceType"' in body else SECRET_FIELDS
     if not any(match.group(1).decode() in secret for match in _MEMBER.finditer(body)):
         return body  # no secret member: kept as is, never parsed
-    if nesting_over(body, MAX_DEPTH):
+    if nesting_depth_over(body, MAX_DEPTH):
         return MASK
     try:
         value = json.loads(body)
