@@ -79,7 +79,10 @@ class Tenants:
         if name in self.known:
             return
         if not self.settings.creates_tenants_on_first_use:
-            raise not_created(name)
+            if await self._get(name) is None:  # it may come from `sandbox seed --tenant` while this runs
+                raise not_created(name)
+            self.known.add(name)
+            return
         self._check_room(name)  # before the lock: a flood of new names must not leave a lock each
         async with self._lock(name):
             if name in self.known:

@@ -184,3 +184,11 @@ async def test_requests_to_a_refused_tenant_are_recorded_under_the_default_tenan
         recorded = (await client.get("/_admin/exchanges", params={"tenant": "*"}, headers=ADMIN)).json()
         assert [(e["tenant"], e["path"], e["status"]) for e in recorded["exchanges"]] == [
             ("default", "/t/ghost/demo-service/notes/marker", 404)]
+
+
+async def test_a_tenant_registered_outside_this_gateway_is_found_without_first_use_creation(start_gateway) -> None:
+    async with start_gateway(admin_token="s3cret") as client:
+        tenants = client.gateway.state.tenants
+        await tenants.create("team-s")  # as `sandbox seed --tenant team-s` would, from another process
+        tenants.known.discard("team-s")
+        assert (await client.get("/t/team-s/demo-service/notes/marker")).json()["value"] == "seeded"
