@@ -57,13 +57,20 @@ class LivePsc:
         return response.json()["refresh_token"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def live(request, tmp_path, monkeypatch) -> Iterator[LivePsc]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live_server(request, tmp_path_factory) -> Iterator[str]:
     """The gateway (Annuaire + PSC) served by uvicorn; PSC's database on the backend of the parameter."""
-    if request.param == "postgres":
-        monkeypatch.setenv("PRO_SANTE_CONNECT_DATABASE_URL", request.getfixturevalue("postgres_url"))
-    with serve_gateway(tmp_path, support.SPECS) as base:
-        yield LivePsc(base, support.new_tenant())
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "postgres":
+            patch.setenv("PRO_SANTE_CONNECT_DATABASE_URL", request.getfixturevalue("postgres_url"))
+        with serve_gateway(tmp_path_factory.mktemp("live"), support.SPECS) as base:
+            yield base
+
+
+@pytest.fixture
+def live(live_server) -> LivePsc:
+    """A tenant of its own on the live server."""
+    return LivePsc(live_server, support.new_tenant())
 
 
 def race(url: str, send: Callable[[httpx.Client], httpx.Response]) -> list[tuple[int, str]]:
@@ -126,12 +133,14 @@ def test_parallel_uses_of_one_client_assertion_authenticate_once(live):
         assert outcome == one_winner(401, "invalid_client")
 
 
-def test_a_grant_waiting_for_the_database_lock_does_not_stall_the_server(tmp_path):
+def test_a_grant_waiting_for_the_database_lock_does_not_stall_the_server(tmp_path, monkeypatch):
     """The grant runs in a worker thread: while it waits for SQLite's write lock, other requests are served."""
+    monkeypatch.delenv("PRO_SANTE_CONNECT_DATABASE_URL", raising=False)  # set while the PostgreSQL server lives
     with serve_gateway(tmp_path, support.SPECS) as base:
         live = LivePsc(base, support.new_tenant())
         with httpx.Client(timeout=30) as http:
             form = {"grant_type": "refresh_token", "refresh_token": live.refresh_token(http)}
+            assert (tmp_path / "pro_sante_connect.db").is_file()
             holder = sqlite3.connect(tmp_path / "pro_sante_connect.db", isolation_level=None)
             holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long write of another request would hold it
             refreshed: list[int] = []
