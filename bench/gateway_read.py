@@ -2,6 +2,7 @@
 
   (a) gateway FHIR read  /  bare Starlette JSON endpoint        (aim >= 0.35)
   (b) gateway FHIR read  /  the same service app called directly (aim >= 0.8)
+  (c) gateway FHIR read with SANDBOX_RECORD_DURABLE=true  /  the default recorder (the cost of durable mode)
 
 Each app runs in its own uvicorn process (httptools, uvloop, no access log) and is loaded with wrk
 (``apt-get install wrk``) from this machine: ``python bench/gateway_read.py [--seconds 8]``.
@@ -31,10 +32,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(factory: str, data_dir: str) -> tuple[subprocess.Popen, str]:
+def serve(factory: str, data_dir: str, **extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "BENCH_DATA_DIR": data_dir, "SANDBOX_DATA_DIR": data_dir,
-           "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+           "SANDBOX_PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT), **extra}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), "--no-access-log",
          "--log-level", "warning", "--http", "httptools", "--loop", "uvloop"],
@@ -75,17 +76,21 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     procs = []
     try:
-        with tempfile.TemporaryDirectory() as gw_dir, tempfile.TemporaryDirectory() as direct_dir:
+        with (tempfile.TemporaryDirectory() as gw_dir, tempfile.TemporaryDirectory() as direct_dir,
+              tempfile.TemporaryDirectory() as durable_dir):
             bare, bare_base = serve("bench.apps:bare_app", gw_dir)
             gateway, gw_base = serve("bench.apps:gateway_app", gw_dir)
             direct, direct_base = serve("bench.apps:fhir_app", direct_dir)
-            procs = [bare, gateway, direct]
+            durable, durable_base = serve("bench.apps:gateway_app", durable_dir, SANDBOX_RECORD_DURABLE="true")
+            procs = [bare, gateway, direct, durable]
             urls = {
                 "bare Starlette JSON endpoint": f"{bare_base}/Patient/p1",
                 "FHIR read through the gateway": f"{gw_base}/bench-fhir/fhir/Patient/"
                                                  + create_patient(f"{gw_base}/bench-fhir/fhir"),
                 "FHIR read on the service app directly": f"{direct_base}/fhir/Patient/"
                                                          + create_patient(f"{direct_base}/fhir"),
+                "FHIR read through the gateway, durable": f"{durable_base}/bench-fhir/fhir/Patient/"
+                                                          + create_patient(f"{durable_base}/bench-fhir/fhir"),
             }
             for url in urls.values():  # warm up
                 wrk(url, 1)
@@ -99,6 +104,7 @@ def main() -> None:
     gw = rates["FHIR read through the gateway"]
     print(f"(a) gateway / bare Starlette = {gw / rates['bare Starlette JSON endpoint']:.2f}  (aim >= 0.35)")
     print(f"(b) gateway / direct service = {gw / rates['FHIR read on the service app directly']:.2f}  (aim >= 0.8)")
+    print(f"(c) durable / default recorder = {rates['FHIR read through the gateway, durable'] / gw:.2f}")
 
 
 if __name__ == "__main__":
