@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.types import Message
 
 from gateway import recorder as recorder_module
@@ -140,8 +139,9 @@ def recorded_ids(url: str) -> set[str]:
     return {e["request_id"] for e in response.json()["exchanges"]}
 
 
-@pytest.mark.parametrize("kill_at", [random.randint(20, 150)])
-def test_kill_9_loses_no_exchange_of_an_acknowledged_request(tmp_path: Path, kill_at: int) -> None:
+def test_kill_9_loses_no_exchange_of_an_acknowledged_request(tmp_path: Path) -> None:
+    kill_at = random.randint(20, 150)  # a random moment of the run; the assertions hold whatever it is
+    print(f"kill -9 once {kill_at} requests are answered")
     process, url = serve(tmp_path / "data", durable=True)
     try:
         acknowledged = load_then_kill(process, url, requests=200, clients=4, kill_at=kill_at)
