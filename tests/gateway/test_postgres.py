@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway import recorder as recorder_module
 from tests.gateway.support import jwt
-from tests.gateway.test_recorder import assert_refused_row_is_isolated
+from tests.gateway.test_recorder import assert_refused_row_is_isolated, assert_unreplayable_batches_set_aside
 
 
 async def test_tenants_and_exchanges_work_on_postgresql(start_gateway, postgres_url, monkeypatch) -> None:
@@ -37,6 +37,10 @@ async def test_tenants_and_exchanges_work_on_postgresql(start_gateway, postgres_
 
 async def test_a_row_postgresql_refuses_is_dropped_alone(start_gateway, postgres_url, caplog) -> None:
     await assert_refused_row_is_isolated(start_gateway, caplog, "pg-iso", database_url=postgres_url)
+
+
+async def test_a_journal_batch_postgresql_cannot_replay_is_set_aside(start_gateway, postgres_url, caplog) -> None:
+    await assert_unreplayable_batches_set_aside(start_gateway, caplog, "pg-aside", database_url=postgres_url)
 
 
 async def test_values_postgresql_cannot_store_are_recorded_escaped(start_gateway, postgres_url) -> None:

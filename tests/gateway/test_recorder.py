@@ -193,11 +193,12 @@ def entry(request_id: str, tenant: str | None = "default", path: str = "/journal
             ((b"accept", b"*/*"),), ((b"content-type", b"text/plain"),), b"", 0, b"nope", 4)
 
 
-def journal(db, *blobs: bytes) -> None:
-    """Append batches to the journal directly, as stored data the recorder has to cope with."""
+def journal(db, *blobs: bytes) -> list[int]:
+    """Append batches to the (empty) journal directly, as stored data the recorder has to cope with; their seqs."""
     with db.write() as conn:
         for blob in blobs:
             store.append_batch(conn, blob=blob)
+        return list(conn.execute(select(store.exchange_batches.c.seq).order_by("seq")).scalars())
 
 
 def quarantined(db) -> list[tuple[int, bytes]]:
@@ -247,29 +248,35 @@ async def test_nested_arrays_under_load_do_not_poison_the_recorder(start_gateway
         assert [e["path"] for e in listing.json()["exchanges"]] == ["/demo-service/notes/restarted"]
 
 
-async def test_a_journal_batch_that_cannot_be_replayed_is_set_aside_at_start(start_gateway, caplog) -> None:
-    async with start_gateway() as client:
+async def assert_unreplayable_batches_set_aside(start_gateway, caplog, tenant: str, **settings) -> None:
+    """Journal batches that are not batches, left by a previous run: moved aside at start, logged once each."""
+    bad = [b"\x00 not a batch " + tenant.encode(), marshal.dumps({"not": "a list", "tenant": tenant})]
+    async with start_gateway(**settings) as client:
+        await client.get(f"/t/{tenant}/demo-service/notes/first")
         db = client.gateway.state.db
-        good = marshal.dumps([entry("good-1")])
-        journal(db, b"\x00 not a batch", marshal.dumps({"not": "a list"}), good)
+        await client.gateway.state.recorder.flush()
+        seqs = journal(db, *bad, marshal.dumps([entry("good-1", tenant)]))
         client.gateway.state.recorder.journal = 0  # written behind the recorder's back: seen at the next start
     caplog.set_level(logging.ERROR, logger="gateway.recorder")
 
-    async with start_gateway() as client:
+    async with start_gateway(**settings) as client:
         db = client.gateway.state.db
-        listing = await client.get("/_admin/exchanges")
+        listing = await client.get(f"/t/{tenant}/_admin/exchanges")
         assert listing.status_code == 200
-        assert [e["request_id"] for e in listing.json()["exchanges"]] == ["good-1"]
-        assert stored_counts(db) == (1, 0)
-        assert quarantined(db) == [(1, b"\x00 not a batch"), (2, marshal.dumps({"not": "a list"}))]
-        errors = recorder_errors(caplog)
-        assert [m.split(":")[0] for m in errors] == [
-            "Journal batch 1 cannot be replayed and is set aside in gateway_exchange_quarantine",
-            "Journal batch 2 cannot be replayed and is set aside in gateway_exchange_quarantine",
+        assert [e["request_id"] for e in listing.json()["exchanges"] if e["path"] == "/journaled"] == ["good-1"]
+        assert [row for row in quarantined(db) if row[0] in seqs] == list(zip(seqs[:2], bad, strict=True))
+        assert [m.split(":")[0] for m in recorder_errors(caplog)] == [
+            f"Journal batch {seq} cannot be replayed and is set aside in gateway_exchange_quarantine"
+            for seq in seqs[:2]
         ]
-        await client.get("/demo-service/notes/later")
-        assert (await client.get("/_admin/exchanges")).json()["count"] == 2
+        await client.get(f"/t/{tenant}/demo-service/notes/later")
+        assert (await client.get(f"/t/{tenant}/_admin/exchanges")).json()["count"] == 3
         assert len(recorder_errors(caplog)) == 2  # set aside once, never retried
+        assert (await client.delete(f"/_admin/tenants/{tenant}")).status_code == 204
+
+
+async def test_a_journal_batch_that_cannot_be_replayed_is_set_aside_at_start(start_gateway, caplog) -> None:
+    await assert_unreplayable_batches_set_aside(start_gateway, caplog, "default-aside")
 
 
 async def assert_refused_row_is_isolated(start_gateway, caplog, tenant: str, **settings) -> None:
