@@ -25,6 +25,7 @@ from core.oidc.form import parse_form, read_form, require
 from core.oidc.introspection import access_claims_alive, decode_own, introspect, revoke
 from core.oidc.keys import ALG
 from core.oidc.provider import PROTOCOL, Provider
+from core.openapi import form_body, oauth_errors
 from core.tenancy import request_tenant
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -38,6 +39,21 @@ def json_response(body: dict, status: int = 200, headers: dict | None = None) ->
 def bearer_error(error: str, description: str, status: int = 401) -> OAuthError:
     challenge = f'Bearer error="{error}", error_description="{description}"'
     return OAuthError(error, description, status=status, headers={"WWW-Authenticate": challenge})
+
+
+STRING = {"type": "string"}
+CLIENT_AUTH = {"client_id": STRING, "client_secret": STRING, "client_assertion": STRING,
+               "client_assertion_type": {"enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]}}
+TOKEN_FORM = form_body({
+    "grant_type": {"enum": ["authorization_code", "refresh_token", "client_credentials",
+                            "urn:openid:params:grant-type:ciba"]},
+    "code": STRING, "redirect_uri": STRING, "code_verifier": STRING, "refresh_token": STRING, "scope": STRING,
+    "auth_req_id": STRING, **CLIENT_AUTH,
+}, required=["grant_type"])
+TOKEN_HINT_FORM = form_body({"token": STRING, "token_type_hint": {"enum": ["access_token", "refresh_token"]},
+                             **CLIENT_AUTH}, required=["token"])
+LOGOUT_FORM = form_body({"id_token_hint": STRING, "post_logout_redirect_uri": STRING, "client_id": STRING,
+                         "state": STRING})
 
 
 def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRouter:
@@ -55,7 +71,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
         keys = provider.keys.keys(request_tenant(request))
         return json_response(keys.jwks, headers={"Cache-Control": "max-age=60"})
 
-    @router.post(PROTOCOL + "/token")
+    @router.post(PROTOCOL + "/token", openapi_extra=TOKEN_FORM, responses=oauth_errors(400, 401))
     async def token(request: Request) -> Response:
         """Token endpoint: authorization_code, refresh_token, client_credentials and CIBA grants."""
         form = await read_form(request)
@@ -64,7 +80,8 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
             return json_response(grants.token(provider, tenant, form, authorization))
         return json_response(await run_in_threadpool(grants.token, provider, tenant, form, authorization))
 
-    @router.api_route(PROTOCOL + "/userinfo", methods=["GET", "POST"])
+    @router.get(PROTOCOL + "/userinfo", responses=oauth_errors(400, 401, 403))
+    @router.post(PROTOCOL + "/userinfo", responses=oauth_errors(400, 401, 403), operation_id="userinfo_post")
     async def userinfo(request: Request) -> Response:
         """The logged-in professional's claims, as JSON or as a signed JWT per the client's setting."""
         tenant = request_tenant(request)
@@ -89,7 +106,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
             return Response(text, media_type="application/jwt", headers=NO_STORE)
         return json_response(info)
 
-    @router.post(PROTOCOL + "/token/introspect")
+    @router.post(PROTOCOL + "/token/introspect", openapi_extra=TOKEN_HINT_FORM, responses=oauth_errors(400, 401))
     async def token_introspect(request: Request) -> Response:
         """RFC 7662 introspection of an access or refresh token (client authentication required)."""
         tenant = request_tenant(request)
@@ -103,7 +120,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
 
         return json_response(await run_in_threadpool(answer))
 
-    @router.post(PROTOCOL + "/revoke")
+    @router.post(PROTOCOL + "/revoke", openapi_extra=TOKEN_HINT_FORM, responses=oauth_errors(400, 401))
     async def revoke_token(request: Request) -> Response:
         """RFC 7009 revocation: an access token, or a refresh token and its whole session."""
         tenant = request_tenant(request)
@@ -112,7 +129,8 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
             provider, conn, tenant, form, request), require(form, "token")))
         return Response(status_code=200, headers=NO_STORE)
 
-    @router.api_route(PROTOCOL + "/logout", methods=["GET", "POST"])
+    @router.get(PROTOCOL + "/logout")
+    @router.post(PROTOCOL + "/logout", openapi_extra=LOGOUT_FORM, operation_id="logout_post")
     async def logout(request: Request) -> Response:
         """RP-initiated logout: ends the session named by id_token_hint, then goes to post_logout_redirect_uri."""
         tenant = request_tenant(request)

@@ -22,6 +22,7 @@ from core.errors import OAuthError, SandboxError
 from core.oidc.endpoints import authenticated, json_response
 from core.oidc.form import FORM, parse_form, read_form
 from core.oidc.provider import PROTOCOL
+from core.openapi import form_body, oauth_errors
 from services.pro_sante_connect import pages
 from services.pro_sante_connect.ciba import check_request
 from services.pro_sante_connect.codes import PscCode
@@ -31,12 +32,17 @@ from services.pro_sante_connect.login import login_of
 from services.pro_sante_connect.pages import EcpsRequestView
 
 SANDBOX_ONLY = "sandbox-only"
+CIBA_FORM = form_body({"login_hint": {"type": "string"}, "binding_message": {"type": "string"},
+                       "scope": {"type": "string"}, "acr_values": {"type": "string"},
+                       "requested_expiry": {"type": "integer", "minimum": 1}, "client_id": {"type": "string"},
+                       "client_secret": {"type": "string"}, "client_assertion": {"type": "string"},
+                       "client_assertion_type": {"type": "string"}}, required=["login_hint", "scope"])
 
 
 def backchannel_router(realm_path: str) -> APIRouter:
     router = APIRouter(prefix=realm_path, tags=["openid-connect"])
 
-    @router.post(PROTOCOL + "/ext/ciba/auth")
+    @router.post(PROTOCOL + "/ext/ciba/auth", openapi_extra=CIBA_FORM, responses=oauth_errors(400, 401))
     async def backchannel_authentication(request: Request, tenant: Tenant, provider: OidcProvider,
                                          ciba: CibaFlow, annuaire: Annuaire, settings: Settings) -> Response:
         """CIBA backchannel authentication request (poll mode): login_hint, binding_message, channel."""
