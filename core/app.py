@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from core.admin import AdminTokenFirst, check_admin
 from core.codes import Code
 from core.db import Database
+from core.digits import MAX_INT, AsciiInt
 from core.errors import SandboxError
 from core.peers import Peers
 from core.settings import DEFAULT_TENANT, ServiceSettings
@@ -53,7 +54,7 @@ class SeedRequest:
 
 
 Seeder = Callable[[SeedRequest], None]
-Count = Annotated[int, Query(ge=0, le=MAX_GENERATED)]
+Count = Annotated[AsciiInt, Query(ge=0, le=MAX_GENERATED)]
 DryRun = Annotated[bool, Query(description="Do the work and roll it back: proves it would succeed.")]
 
 
@@ -125,7 +126,7 @@ def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | 
 
     @router.post("/{tenant}/seed", status_code=204)
     def seed_tenant(tenant: str, request: Request, patients: Count = 0, professionals: Count = 0,
-                    seed_value: Annotated[int, Query(alias="seed", ge=0)] = 0) -> Response:
+                    seed_value: Annotated[AsciiInt, Query(alias="seed", ge=0, le=MAX_INT)] = 0) -> Response:
         """Load the personas (and ``patients``/``professionals`` generated ones) into a tenant (sandbox-only)."""
         check_admin(request, settings.sandbox)
         if seed is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.digits import ascii_digits
+
 # Patient identifiers (§0.1, FR Core)
 INS_NIR_OID = "urn:oid:1.2.250.1.213.1.4.8"
 INS_NIA_OID = "urn:oid:1.2.250.1.213.1.4.9"
@@ -22,7 +24,7 @@ IDNAT_STRUCT_OID = "urn:oid:1.2.250.1.71.4.2.2"
 FINESS_SYSTEM = "https://finess.esante.gouv.fr"
 SIRENE_SYSTEM = "https://sirene.fr"
 
-MATRICULE_RE = re.compile(r"\d{6}[A-Za-z0-9]\d{6}")  # CNAM XSD pattern (INSi_RESULTAT_INS.xsd)
+MATRICULE_RE = re.compile(r"[0-9]{6}[A-Za-z0-9][0-9]{6}")  # CNAM XSD pattern (INSi_RESULTAT_INS.xsd)
 CORSICA = {"2A": "19", "2B": "18"}
 
 
@@ -44,7 +46,7 @@ class Nir:
 def nir_key(matricule: str) -> str:
     """The 2-digit key of a 13-character matricule: 97 - (number mod 97), 2A -> 19 and 2B -> 18."""
     number = matricule[:5] + CORSICA.get(matricule[5:7].upper(), matricule[5:7]) + matricule[7:]
-    if len(matricule) != 13 or not number.isdigit():
+    if len(matricule) != 13 or not ascii_digits(number):
         raise ValueError(f"{matricule!r} is not a 13-character matricule")
     return f"{97 - int(number) % 97:02d}"
 
@@ -56,10 +58,10 @@ def nir_problem(matricule: str, key: str | None = None) -> str | None:
     if matricule[0] not in "12378":
         return "the first character (sex) must be 1 or 2 (3, 7 or 8 for temporary numbers)"
     department = matricule[5:7].upper()
-    if not (department.isdigit() or department in CORSICA):
+    if not (ascii_digits(department) or department in CORSICA):
         return f"birth place {matricule[5:10]!r} must start with a department (digits, 2A or 2B)"
     if key is not None:
-        if not re.fullmatch(r"\d{2}", key or ""):
+        if not ascii_digits(key, 2):
             return "the key must be 2 digits"
         expected = nir_key(matricule)
         if key != expected:
@@ -83,7 +85,7 @@ def split_ins(value: str) -> tuple[str, str]:
 
 
 def luhn_valid(digits: str) -> bool:
-    if not digits.isdigit():
+    if not ascii_digits(digits):
         return False
     total = 0
     for i, char in enumerate(reversed(digits)):
@@ -98,7 +100,7 @@ def luhn_complete(digits: str) -> str:
 
 
 def rpps_problem(value: str, *, strict: bool = False) -> str | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{11}", value):
+    if not isinstance(value, str) or not ascii_digits(value, 11):
         return "an RPPS number is 11 digits"
     if strict and not luhn_valid(value):
         return "the RPPS number fails its Luhn check digit"
@@ -120,12 +122,12 @@ def finess_problem(value: str, *, strict: bool = False) -> str | None:
 
 
 def siren_problem(value: str) -> str | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{9}", value) or not luhn_valid(value):
+    if not isinstance(value, str) or not ascii_digits(value, 9) or not luhn_valid(value):
         return "a SIREN is 9 digits with a Luhn check digit"
     return None
 
 
 def siret_problem(value: str) -> str | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{14}", value) or not luhn_valid(value):
+    if not isinstance(value, str) or not ascii_digits(value, 14) or not luhn_valid(value):
         return "a SIRET is 14 digits (SIREN + establishment) with a Luhn check digit"
     return None

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.app import SANDBOX_ONLY
 from core.codes import Code
+from core.digits import AsciiInt, ascii_digits
 from core.errors import SandboxError
 from core.jsonbody import read_model
 from core.settings import DEFAULT_TENANT
@@ -24,7 +25,7 @@ from gateway.deps import AdminGuard, State
 router = APIRouter(tags=[SANDBOX_ONLY], dependencies=[AdminGuard])
 
 STATUS_CLASS = re.compile(r"([1-5])xx", re.IGNORECASE)
-Limit = Annotated[int, Query(ge=1, le=1000, description="Most exchanges returned (newest first).")]
+Limit = Annotated[AsciiInt, Query(ge=1, le=1000, description="Most exchanges returned (newest first).")]
 
 
 class NewTenant(BaseModel):
@@ -44,7 +45,7 @@ def status_range(value: str | None) -> tuple[int | None, int | None]:
     """``404`` -> (404, 404); ``4xx`` -> (400, 499)."""
     if value is None:
         return None, None
-    if value.isdigit() and len(value) == 3:
+    if ascii_digits(value, 3):
         return int(value), int(value)
     if match := STATUS_CLASS.fullmatch(value):
         low = int(match.group(1)) * 100
@@ -56,7 +57,7 @@ def since_epoch(value: str | None) -> float | None:
     """An ISO 8601 date-time as an epoch timestamp; naive values are taken as UTC."""
     if value is None:
         return None
-    for candidate in (value, re.sub(r" (\d\d:?\d\d)$", r"+\1", value)):  # an unencoded '+' arrives as ' '
+    for candidate in (value, re.sub(r" ([0-9]{2}:?[0-9]{2})$", r"+\1", value)):  # an unencoded '+' arrives as ' '
         try:
             moment = datetime.fromisoformat(candidate)
         except ValueError:

@@ -44,6 +44,9 @@ class FhirSpec:
     resources: list[ResourceSpec]
     default_count: int = 20
     max_count: int = 500
+    # comma-separated values in one search parameter, and criteria in one search (400 FHIR-0022 beyond):
+    # SQLite refuses an expression tree deeper than 1,000, which ~500 OR-ed values reach
+    max_values: int = 100
     transactions: bool = True
     name: str = "sandbox"
     by_type: dict[str, ResourceSpec] = field(init=False)

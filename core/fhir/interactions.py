@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Connection
 
 from core.codes import Code
+from core.digits import MAX_INT, ascii_digits, bounded_int
 from core.errors import SandboxError
 from core.fhir.bundles import history, searchset
 from core.fhir.declare import FhirSpec, ResourceSpec
@@ -26,7 +27,7 @@ from core.fhir.schema import FhirTables
 from core.fhir.search import SearchEngine
 from core.fhir.store import FhirStore, Stored, check_id
 
-ETAG_RE = re.compile(r'(?:W/)?"(\d+)"')
+ETAG_RE = re.compile(r'(?:W/)?"([0-9]{1,18})"')
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class FhirApi:
         self.resource_spec(rtype, "vread")
         self._existing(conn, ctx, rtype, rid)
         stored = self.store.version(conn, tenant=ctx.tenant, rtype=rtype, rid=rid,
-                                    version=int(vid)) if vid.isdigit() else None
+                                    version=int(vid)) if ascii_digits(vid) and int(vid) <= MAX_INT else None
         if stored is None:
             raise SandboxError(404, Code.VERSION_NOT_FOUND, f"{rtype}/{rid} has no version {vid[:20]!r}.",
                                issue="not-found")
@@ -142,12 +143,12 @@ class FhirApi:
         self.resource_spec(rtype, "history-instance")
         self._existing(conn, ctx, rtype, rid)
         query = dict(params)
-        count = query.get("_count", str(self.spec.default_count))
-        if not count.isdigit():
-            raise SandboxError(400, Code.BAD_SEARCH_VALUE, "_count must be a non-negative integer.",
-                               expression=["_count"])
+        try:
+            count = bounded_int(query.get("_count", str(self.spec.default_count)))
+        except ValueError as exc:
+            raise SandboxError(400, Code.BAD_SEARCH_VALUE, f"_count {exc}.", expression=["_count"]) from None
         total, versions = self.store.history(conn, tenant=ctx.tenant, rtype=rtype, rid=rid,
-                                             limit=min(int(count), self.spec.max_count))
+                                             limit=min(count, self.spec.max_count))
         return FhirResult(200, history(ctx.base, rtype, rid, total, versions))
 
     def search(self, conn: Connection, ctx: FhirContext, rtype: str, params: list[tuple[str, str]]) -> FhirResult:

@@ -194,7 +194,7 @@ _SUPPORTED = "element names, [n], first(), last(), where(child = 'literal' and .
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^'\\]|\\.)*')
-      | (?P<number>\d+(?:\.\d+)?)
+      | (?P<number>[0-9]+(?:\.[0-9]+)?)
       | (?P<ident>[A-Za-z_][A-Za-z0-9_]*|\$this|`[^`]+`)
       | (?P<op>!=|=|\.|\[|\]|\(|\))
     )""",

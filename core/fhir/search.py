@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, false, func, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from core.codes import Code
+from core.digits import bounded_int
 from core.errors import SandboxError
 from core.fhir.declare import FhirSpec, SearchParam
 from core.fhir.index import date_range, normalize, parse_reference
@@ -39,6 +40,10 @@ UPDATED_PARAM = SearchParam("_lastUpdated", "date", "meta.lastUpdated")
 
 def bad_value(diagnostics: str, name: str) -> SandboxError:
     return SandboxError(400, Code.BAD_SEARCH_VALUE, diagnostics, expression=[name])
+
+
+def too_many(diagnostics: str, name: str) -> SandboxError:
+    return SandboxError(400, Code.TOO_MANY_VALUES, diagnostics, issue="too-costly", expression=[name])
 
 
 @dataclass
@@ -76,7 +81,12 @@ class SearchEngine:
             if name in RESULT_PARAMS:
                 self._result_param(req, name, value)
             elif self._known(rtype, raw_name):
+                if len(split_or(value)) > self.spec.max_values:
+                    raise too_many(f"{raw_name} has more than {self.spec.max_values} comma-separated values; "
+                                   "split the search.", raw_name)
                 req.criteria.append((raw_name, value))
+                if len(req.criteria) > self.spec.max_values:
+                    raise too_many(f"The search has more than {self.spec.max_values} criteria; split it.", raw_name)
             elif not lenient and not name.startswith("_"):  # other servers' _controls (_totalMethod) are ignored
                 raise SandboxError(
                     400, Code.UNKNOWN_SEARCH_PARAM,
@@ -102,14 +112,17 @@ class SearchEngine:
 
     def _result_param(self, req: SearchRequest, name: str, value: str) -> None:
         if name in ("_count", "_offset"):
-            if not value.isdigit():
-                raise bad_value(f"{name} must be a non-negative integer, not {value!r}.", name)
-            number = int(value)
+            try:
+                number = bounded_int(value)
+            except ValueError as exc:
+                raise bad_value(f"{name} {exc}.", name) from None
             if name == "_count":
                 req.count = min(number, self.spec.max_count)
             else:
                 req.offset = number
         elif name == "_sort":
+            if len(req.sort) + value.count(",") >= self.spec.max_values:
+                raise too_many(f"_sort names more than {self.spec.max_values} keys.", name)
             for item in filter(None, value.split(",")):
                 key = item.lstrip("-")
                 if key != "_id" and key != "_lastUpdated" and self._param(req.rtype, key) is None:
@@ -178,10 +191,37 @@ class SearchEngine:
             if value not in ("true", "false"):
                 raise bad_value(f"{raw_name} takes true or false, not {value!r}.", raw_name)
             return rid_column.not_in(owned) if value == "true" else rid_column.in_(owned)
-        alternatives = [self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)]
+        if param.type in ("token", "uri"):
+            matching = self._token_values(param, split_or(value), table)
+        else:
+            matching = or_(*[self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)])
         if modifier == "not":
-            return rid_column.not_in(owned.where(or_(*alternatives)))
-        return rid_column.in_(owned.where(or_(*alternatives)))
+            return rid_column.not_in(owned.where(matching))
+        return rid_column.in_(owned.where(matching))
+
+    @staticmethod
+    def _token_values(param: SearchParam, values: list[str], table) -> ColumnElement:
+        """Token alternatives as one ``code IN (...)`` per system, not an OR chain as long as the list."""
+        bare: list[str] = []
+        by_system: dict[str, list[str]] = {}
+        system_only: list[str] = []
+        for value in values:
+            if param.type == "uri" or "|" not in value:
+                bare.append(value)
+                continue
+            system, code = value.split("|", 1)
+            (by_system.setdefault(system, []) if code else system_only).append(code or system)
+
+        def system_is(system: str) -> ColumnElement:
+            return table.c.system.is_(None) if system == "" else table.c.system == system
+
+        def code_in(codes: list[str]) -> ColumnElement:
+            return table.c.code == codes[0] if len(codes) == 1 else table.c.code.in_(codes)
+
+        clauses = [code_in(bare)] if bare else []
+        clauses += [and_(system_is(system), code_in(codes)) for system, codes in by_system.items()]
+        clauses += [system_is(system) for system in system_only]
+        return or_(*clauses)
 
     def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls, rid_column) -> ColumnElement:
         if param is None or param.type != "reference":
@@ -217,14 +257,6 @@ class SearchEngine:
         return or_(*[date_clause(res.c.updated_at, res.c.updated_at, v, raw) for v in split_or(value)])
 
     def _value(self, param, modifier, value, raw, table, base_urls) -> ColumnElement:
-        if param.type in ("token", "uri"):
-            if param.type == "uri" or "|" not in value:
-                return table.c.code == value
-            system, code = value.split("|", 1)
-            clauses = [table.c.system.is_(None) if system == "" else table.c.system == system]
-            if code:
-                clauses.append(table.c.code == code)
-            return and_(*clauses)
         if param.type == "string":
             if modifier == "exact":  # through the norm index: equal strings have equal normal forms
                 return and_(table.c.norm == normalize(value), table.c.exact == value)

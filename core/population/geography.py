@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.digits import ascii_digits
 from core.population.places import COMMUNE_ROWS, COUNTRIES, DEPARTMENTS
 
 __all__ = ["COMMUNES", "COUNTRIES", "DEPARTMENTS", "Commune", "cog_problem", "commune", "department_of"]
@@ -67,7 +68,7 @@ def cog_problem(code: str) -> str | None:
     if department not in DEPARTMENTS:
         return f"{department!r} is not a French department (01-95, 2A, 2B, 971-976)"
     number = code[len(department):]
-    if not number.isdigit() or int(number) == 0:
+    if not ascii_digits(number) or int(number) == 0:
         width = len(number)
         return f"the commune number after department {department} must be {width} digits, not all zero"
     return None

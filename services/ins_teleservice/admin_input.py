@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from core.digits import ascii_digits
 from core.errors import SandboxError
 from core.identifiers import nir_problem
 from services.ins_teleservice.codes import InsCode
@@ -83,7 +84,7 @@ def _ins(value: str, where: str, *, allow_invalid_key: bool) -> tuple[str, str]:
         problem = nir_problem(matricule, key)
     if problem:
         raise bad(InsCode.BAD_INS, f"{where}: {problem}.", where)
-    if not key.isdigit():
+    if not ascii_digits(key, 2):
         raise bad(InsCode.BAD_INS, f"{where}: the key must be 2 digits.", where)
     return matricule, key
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 from sqlalchemy import Connection
 
+from core.digits import ascii_digits
 from core.identifiers import MATRICULE_RE
 from services.ins_teleservice import store
 from services.ins_teleservice.codes import InsCode
@@ -79,7 +80,7 @@ def _matricule(envelope: Envelope, element: etree._Element) -> tuple[str, str | 
     if not MATRICULE_RE.fullmatch(number):
         raise envelope.fault(InsCode.BAD_INS, f"{where}/NumIdentifiant {number[:20]!r} must be 13 characters: "
                              "6 digits, a digit or letter (2A/2B), 6 digits.")
-    if key is not None and not (len(key) == 2 and key.isdigit()):
+    if key is not None and not ascii_digits(key, 2):
         raise envelope.fault(InsCode.BAD_INS, f"{where}/Cle {key[:10]!r} must be 2 digits.")
     return number, key
 
@@ -103,7 +104,7 @@ def search_vitale(conn: Connection, envelope: Envelope, body: etree._Element, te
     except TraitError as error:
         raise fault_of(envelope, error) from None
     rank = (_text(parts, "RangNaissance") or "").strip() or None
-    if rank is not None and not (rank.isdigit() and 1 <= int(rank) <= 9):
+    if rank is not None and not (ascii_digits(rank, 1) and 1 <= int(rank) <= 9):
         raise envelope.fault(InsCode.BAD_RANK, f"RangNaissance {rank[:10]!r} must be a number from 1 to 9.")
     if "MatriculeIndividu" in parts:
         number, key = _matricule(envelope, parts["MatriculeIndividu"][0])

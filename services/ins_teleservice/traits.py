@@ -16,7 +16,7 @@ from core.population.geography import cog_problem
 from services.ins_teleservice.codes import InsCode
 
 NAME_RE = re.compile(r"[A-Z]+(?:(?:-{1,2}|[' ])[A-Z]+)*")  # TLSI client rule, digest §1.3
-DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ASCII digits only: core/digits.py
 LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS",
                            "’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐": "-", "‑": "-", "–": "-"})
 SPACES = re.compile(r"\s+")

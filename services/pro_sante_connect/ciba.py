@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, insert, select, update
 
+from core.digits import ascii_digits
 from core.errors import OAuthError
 from core.oidc.clients import Client
 from core.oidc.form import require
@@ -78,7 +79,7 @@ def check_request(client: Client, form: dict[str, str], *, max_expiry: int) -> t
     expiry = form.get("requested_expiry")
     expires_in = max_expiry
     if expiry is not None:
-        if not expiry.isdigit() or not 1 <= int(expiry) <= max_expiry:
+        if not ascii_digits(expiry) or len(expiry) > 9 or not 1 <= int(expiry) <= max_expiry:
             raise OAuthError("invalid_request",
                              f"requested_expiry must be a whole number of seconds in 1..{max_expiry}.")
         expires_in = int(expiry)

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 import httpx
 
+from core.digits import ascii_digits
 from core.identifiers import FINESS_SYSTEM, IDNAT_PS_OID, IDNAT_STRUCT_OID, RPPS_SYSTEM, SIRENE_SYSTEM
 
 FHIR_BASE = "/fhir/v2"
@@ -159,7 +160,7 @@ async def search_professionals(client: DirectoryClient, api_key: str, query: str
     if not words:
         # persona technical ids are in the 00001 group, generated ones in 1xxxx: named people come first
         criteria = [("_sort", "_id")]
-    elif compact.isdigit():
+    elif ascii_digits(compact):
         criteria = [("identifier", _identifier_token(compact))]
     else:
         criteria = [("name", _escape(word)) for word in words] + [("_sort", "family")]
@@ -167,7 +168,7 @@ async def search_professionals(client: DirectoryClient, api_key: str, query: str
 
 
 def _identifier_token(value: str) -> str:
-    return f"{RPPS_SYSTEM}|{value}" if len(value) == 11 and value.isdigit() else f"{IDNAT_PS_OID}|{value}"
+    return f"{RPPS_SYSTEM}|{value}" if ascii_digits(value, 11) else f"{IDNAT_PS_OID}|{value}"
 
 
 def _escape(value: str) -> str:

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.admin import check_admin
 from core.app import SANDBOX_ONLY
+from core.digits import MAX_INT, AsciiInt
 from core.errors import SandboxError
 from core.jsonbody import read_json
 from core.openapi import body, model_schema, outcomes
@@ -54,7 +55,8 @@ async def add_identity(request: Request, settings: Settings, db: Db, tenant: Ten
 
 @router.get("")
 def list_identities(request: Request, settings: Settings, db: Db, tenant: Tenant,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                    limit: Annotated[AsciiInt, Query(ge=1, le=1000)] = 100,
+                    offset: Annotated[AsciiInt, Query(ge=0, le=MAX_INT)] = 0,
                     origin: Annotated[str | None, Query(pattern="^(persona|generated|admin)$")] = None) -> dict:
     """The identities INSi knows in this tenant, by id (sandbox-only)."""
     check_admin(request, settings.sandbox)

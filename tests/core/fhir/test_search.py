@@ -228,3 +228,61 @@ async def test_system_search_across_types_with_paging(fhir, people):
 async def test_system_search_rejects_unknown_types_and_parameters(fhir, people):
     assert_outcome(await fhir.get("?_type=Patient,Medication"), 400, "FHIR-0002")
     assert_outcome(await fhir.get("?_type=Patient,Observation&gender=male"), 400, "FHIR-0013")
+
+
+# issue 9: hostile integers, value lists and digits -------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [str(2**63), str(2**64), str(10**30), str(2**31), "-1", "+5", "1_0", "5.0", " 5",
+                                   "５", "٥", "²", "9" * 5000])
+async def test_count_and_offset_outside_ascii_digits_up_to_max_int_return_400_fhir_0014(fhir, people, value):
+    for name in ("_offset", "_count"):
+        assert_outcome(await fhir.get("/Patient", params={name: value}), 400, "FHIR-0014")
+    assert_outcome(await fhir.get("/", params={"_type": "Patient", "_offset": value}), 400, "FHIR-0014")
+    assert_outcome(await fhir.get(f"/Patient/{people['zoe']}/_history", params={"_count": value}), 400, "FHIR-0014")
+
+
+async def test_the_largest_offset_and_a_huge_count_are_answered(fhir, people):
+    far = (await fhir.get("/Patient", params={"_offset": str(2**31 - 1)})).json()
+    assert (far["total"], far.get("entry", [])) == (3, [])
+    capped = (await fhir.get("/Patient", params={"_count": str(2**31 - 1)})).json()
+    assert len(capped["entry"]) == 3
+    assert {link["relation"]: link["url"] for link in capped["link"]}["self"].endswith("_count=500")  # max_count
+
+
+async def test_a_version_id_that_is_no_ascii_integer_is_simply_not_found(fhir, people):
+    for vid in (str(2**63), "１", "٣"):
+        assert_outcome(await fhir.get(f"/Patient/{people['zoe']}/_history/{vid}"), 404, "FHIR-0008")
+    assert (await fhir.get(f"/Patient/{people['zoe']}/_history/1")).status_code == 200
+
+
+@pytest.mark.parametrize("name, value", [("identifier", f"{NIR}|X"), ("identifier", "X"), ("family", "dup"),
+                                         ("birthdate", "2000"), ("_id", "x"),
+                                         ("general-practitioner", "Practitioner/x")])
+async def test_more_than_100_values_in_one_parameter_return_400_fhir_0022(fhir, people, name, value):
+    assert_outcome(await fhir.get("/Patient", params={name: ",".join([value] * 1_000)}), 400, "FHIR-0022")
+    assert (await fhir.get("/Patient", params={name: ",".join([value] * 100)})).status_code == 200
+
+
+async def test_more_than_100_criteria_or_sort_keys_return_400_fhir_0022(fhir, people):
+    assert_outcome(await fhir.get("/Patient", params=[("family", "dup")] * 101), 400, "FHIR-0022")
+    assert_outcome(await fhir.get("/Patient", params={"_sort": ",".join(["family"] * 101)}), 400, "FHIR-0022")
+    assert await ids(fhir, "Patient?" + "&".join(["family=dup"] * 100) + "&_sort=given") == [
+        people["helene"], people["jean"]]
+
+
+async def test_token_alternatives_match_per_system_as_one_list(fhir, people):
+    nia = "urn:oid:1.2.250.1.213.1.4.9"
+    many = ",".join([f"{NIR}|280052B02012345", f"{nia}|175123", f"{NIR}|175123", "nope", f"{nia}|", *(
+        f"{NIR}|{n}" for n in range(95))])
+    assert sorted(await ids(fhir, f"Patient?identifier={many}")) == sorted([people["helene"], people["jean"]])
+    assert await ids(fhir, f"Patient?identifier={NIR}|175123,{nia}|280052B02012345") == []
+    assert await ids(fhir, f"Patient?identifier={nia}|,{NIR}|nope") == [people["jean"]]
+    assert await ids(fhir, "Patient?identifier=175123,280052B02012345&_sort=family") == [
+        people["jean"], people["helene"]]
+    assert await ids(fhir, "Patient?gender:not=male,female") == []
+
+
+@pytest.mark.parametrize("value", ["１９８０-05-02", "١٩٨٠-05-02", "1980-０5-02", "ge１９８０"])
+async def test_dates_with_digits_other_than_ascii_return_400_fhir_0014(fhir, people, value):
+    assert_outcome(await fhir.get("/Patient", params={"birthdate": value}), 400, "FHIR-0014")
+    assert_outcome(await fhir.get("/Patient", params={"_lastUpdated": value}), 400, "FHIR-0014")

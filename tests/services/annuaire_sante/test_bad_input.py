@@ -152,3 +152,18 @@ async def test_a_batch_nested_past_the_depth_limit_returns_400_fhir_0021(fhir, d
     body = b'{"resourceType":"Bundle","type":"batch","entry":' + b"[" * depth + b"]" * depth + b"}"
     r = await fhir.post("", content=body, headers={"content-type": "application/fhir+json"})
     assert_outcome(r, 400, "FHIR-0021")
+
+
+@pytest.mark.parametrize("name, value", [("identifier", "810000000000"), ("identifier", "https://rpps.esante.gouv.fr|1"),
+                                         ("family", "LEROY"), ("name", "LE")])
+async def test_1000_values_in_one_search_parameter_return_400_fhir_0022(fhir, name, value):
+    r = await fhir.get("/Practitioner", params={name: ",".join([value] * 1_000)})
+    assert_outcome(r, 400, "FHIR-0022")
+
+
+async def test_100_identifier_values_find_each_professional_once(fhir):
+    leroy = (await fhir.get(f"/Practitioner/{LEROY}")).json()
+    wanted = [f"{i['system']}|{i['value']}" for i in leroy["identifier"]]
+    values = wanted + [f"https://rpps.esante.gouv.fr|{n:011d}" for n in range(100 - len(wanted))]
+    found = (await fhir.get("/Practitioner", params={"identifier": ",".join(values)})).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [LEROY]
