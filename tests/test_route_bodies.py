@@ -10,32 +10,20 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import Body, FastAPI
-from fastapi.routing import APIRoute
-from starlette.routing import Mount
 
 from core.settings import SandboxSettings
 from gateway.app import create_app
-from gateway.proxy import LocalService
 from gateway.registry import DEFAULT_SERVICES
+from tests.routes import api_routes, sandbox_apps
 
 
 def body_routes(routes, where: str = "") -> list[str]:  # noqa: ANN001
     """The routes (nested ones too) that let FastAPI parse their body."""
-    found = []
-    for route in routes:
-        if isinstance(route, Mount):
-            found += body_routes(route.routes, where + route.path)
-        elif hasattr(route, "original_router"):  # FastAPI >= 0.165 keeps an included router as one route
-            found += body_routes(route.original_router.routes, where)
-        elif isinstance(route, APIRoute) and route.body_field is not None:
-            found.append(f"{where}{route.path} {','.join(sorted(route.methods))}")
-    return found
+    return [label for label, route in api_routes(routes, where) if route.body_field is not None]
 
 
 def test_no_route_of_the_gateway_or_its_services_lets_fastapi_parse_a_body(tmp_path):
-    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url="http://sandbox.test"))
-    apps = {"": gateway.api} | {f"/{slug}": service.app for slug, service in gateway.services.items()
-                                if isinstance(service, LocalService)}
+    apps = sandbox_apps(tmp_path)
     assert sorted(apps) == sorted(["", *(f"/{spec.slug}" for spec in DEFAULT_SERVICES)])
     assert [route for where, app in apps.items() for route in body_routes(app.routes, where)] == []
 

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import inspect
 
-from fastapi.routing import APIRoute
-from starlette.routing import Mount
-
-from core.settings import SandboxSettings
-from gateway.app import create_app
-from gateway.proxy import LocalService
 from gateway.registry import DEFAULT_SERVICES
+from tests.routes import api_routes, sandbox_apps
 
 
 def is_async(call) -> bool:  # noqa: ANN001
@@ -27,26 +22,19 @@ def is_async(call) -> bool:  # noqa: ANN001
 def dependencies(routes, where: str) -> dict[str, bool]:  # noqa: ANN001
     """``route: dependency`` -> whether it is async, for every dependency (nested ones too) of ``routes``."""
     found = {}
-    for route in routes:
-        if isinstance(route, Mount):
-            found |= dependencies(route.routes, where + route.path)
-        elif hasattr(route, "original_router"):  # FastAPI >= 0.165 keeps an included router as one route
-            found |= dependencies(route.original_router.routes, where)
-        elif isinstance(route, APIRoute):
-            stack = list(route.dependant.dependencies)
-            while stack:
-                dependency = stack.pop()
-                stack += dependency.dependencies
-                name = getattr(dependency.call, "__qualname__", type(dependency.call).__name__)
-                found[f"{where}{route.path} {','.join(sorted(route.methods))}: {name}"] = is_async(dependency.call)
+    for label, route in api_routes(routes, where):
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dependency = stack.pop()
+            stack += dependency.dependencies
+            name = getattr(dependency.call, "__qualname__", type(dependency.call).__name__)
+            found[f"{label}: {name}"] = is_async(dependency.call)
     return found
 
 
 def test_every_route_dependency_of_the_gateway_and_its_services_is_async(tmp_path):
-    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url="http://sandbox.test"))
-    apps = {"gateway": gateway.api} | {f"/{slug}": service.app for slug, service in gateway.services.items()
-                                       if isinstance(service, LocalService)}
-    assert sorted(apps) == sorted(["gateway", *(f"/{spec.slug}" for spec in DEFAULT_SERVICES)])
+    apps = sandbox_apps(tmp_path)
+    assert sorted(apps) == sorted(["", *(f"/{spec.slug}" for spec in DEFAULT_SERVICES)])
     found = {k: v for where, app in apps.items() for k, v in dependencies(app.routes, where).items()}
     assert len(found) > 40  # the walk reaches the services' routes, not only the gateway's
     assert [name for name, is_async_call in found.items() if not is_async_call] == []
