@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from joserfc.jwk import RSAKey
 
 from core.settings import SandboxSettings
 from gateway.app import create_app
@@ -100,3 +101,13 @@ async def sandbox(tmp_path, extra: tuple[ServiceSpec, ...] = ()):  # noqa: ANN20
 def provider_of(http: httpx.AsyncClient):  # noqa: ANN201
     """The in-process Pro Santé Connect provider behind a sandbox client (to age codes and tokens)."""
     return http.gateway.state.services["pro-sante-connect"].app.state.provider
+
+
+async def declare_key_client(psc) -> RSAKey:  # noqa: ANN001
+    """A private_key_jwt client ``pkjwt`` (client_credentials) with one new RSA key, returned."""
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    response = await psc.admin("POST", "/clients", json={
+        "client_id": "pkjwt", "token_endpoint_auth_method": "private_key_jwt", "grant_types": ["client_credentials"],
+        "jwks": {"keys": [key.as_dict(private=False)]}, "scope": "openid scope_all"})
+    assert response.status_code == 201, response.text
+    return key

@@ -10,7 +10,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.services.pro_sante_connect.support import PRACTICE, PROTOCOL, ROBERT, SPA
+from tests.services.pro_sante_connect.support import PRACTICE, PROTOCOL, ROBERT, SPA, declare_key_client
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CREDENTIALS = {"grant_type": "client_credentials"}
@@ -27,12 +27,7 @@ def basic(raw: bytes) -> dict:
 @pytest.fixture
 async def key_client(psc) -> RSAKey:
     """A private_key_jwt client ``pkjwt`` with one RSA key."""
-    key = RSAKey.generate_key(2048, auto_kid=True)
-    response = await psc.admin("POST", "/clients", json={
-        "client_id": "pkjwt", "token_endpoint_auth_method": "private_key_jwt", "grant_types": ["client_credentials"],
-        "jwks": {"keys": [key.as_dict(private=False)]}, "scope": "openid scope_all"})
-    assert response.status_code == 201, response.text
-    return key
+    return await declare_key_client(psc)
 
 
 def signed(psc, key: RSAKey, drop: tuple[str, ...] = (), **overrides) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from core.oidc.tokens import at_hash
 from tests.services.pro_sante_connect import support
-from tests.services.pro_sante_connect.support import PRACTICE, PRACTICE_REDIRECT, PROTOCOL, ROBERT
+from tests.services.pro_sante_connect.support import PRACTICE, PRACTICE_REDIRECT, PROTOCOL, ROBERT, declare_key_client
 
 SPA, SPA_REDIRECT, pkce, provider_of = support.SPA, support.SPA_REDIRECT, support.pkce, support.provider_of
 
@@ -189,15 +189,6 @@ async def test_refresh_token_of_another_client_or_expired(psc):
         conn.execute(update(provider.store.t.refresh).values(expires_at=time.time() - 1))
     expired = await psc.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     assert error_of(stolen) == "invalid_grant" and error_of(expired) == "invalid_grant"
-
-
-async def declare_key_client(psc) -> RSAKey:
-    key = RSAKey.generate_key(2048, auto_kid=True)
-    response = await psc.admin("POST", "/clients", json={
-        "client_id": "pkjwt", "token_endpoint_auth_method": "private_key_jwt", "grant_types": ["client_credentials"],
-        "jwks": {"keys": [key.as_dict(private=False)]}, "scope": "openid scope_all"})
-    assert response.status_code == 201, response.text
-    return key
 
 
 def assertion(psc, key: RSAKey, **overrides) -> str:
