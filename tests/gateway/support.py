@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import subprocess
 import time
@@ -39,3 +40,6 @@ def jwt(claims: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'RS256'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")  # the X-Request-ID the gateway makes when the client sent none

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.codes import Code
+from tests.gateway.support import GENERATED_ID
 from tests.outcomes import assert_outcome
 
 TOKEN = "s3cret-admin"
@@ -25,7 +26,7 @@ async def test_admin_routes_require_the_token_when_set(start_gateway, method: st
         response = await client.request(method, path, json={"name": "x"} if method == "POST" else None)
         assert_outcome(response, 401, Code.ADMIN_TOKEN_REQUIRED)
         assert response.headers["www-authenticate"].startswith("Bearer")
-        assert response.headers["x-request-id"]
+        assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
         wrong = await client.request(method, path, headers={"authorization": "Bearer nope"})
         assert_outcome(wrong, 401, Code.ADMIN_TOKEN_REQUIRED)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from core.codes import Code
+from tests.gateway.support import GENERATED_ID
 from tests.outcomes import assert_outcome
 
 
@@ -109,7 +110,7 @@ async def test_body_over_limit_by_content_length_is_413_and_service_not_called(s
     async with start_gateway(max_body_bytes=1000) as client:
         response = await client.post("/demo-service/upload", content=b"x" * 1001)
         assert_outcome(response, 413, Code.BODY_TOO_LARGE)
-        assert response.headers["x-request-id"]
+        assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
         assert client.gateway.state.services["demo-service"].app.state.uploads == 0
         assert (await client.post("/demo-service/upload", content=b"x" * 1000)).json() == {"size": 1000}
 
@@ -133,7 +134,7 @@ async def test_the_body_limit_holds_on_the_gateways_own_routes_with_content_leng
     body = b'{"name": "' + b"a" * ELEVEN_MIB + b'"}'
     response = await gateway_client.post("/_admin/tenants", content=body, headers={"content-type": "application/json"})
     assert_outcome(response, 413, Code.BODY_TOO_LARGE)
-    assert response.headers["x-request-id"]
+    assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
     assert_outcome(await gateway_client.post("/no-such-route", content=body), 413, Code.BODY_TOO_LARGE)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.codes import Code
 from gateway.proxy import RemoteService
-from tests.gateway.support import free_port, wait_ready
+from tests.gateway.support import GENERATED_ID, free_port, wait_ready
 from tests.outcomes import assert_outcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +132,7 @@ async def test_unreachable_upstream_answers_502_gw_0005(start_gateway, monkeypat
     async with start_gateway() as client:
         response = await client.get("/demo-service/notes/marker")
         assert_outcome(response, 502, Code.SERVICE_UNAVAILABLE)
-        assert response.headers["x-request-id"]
+        assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
         assert_outcome(await client.get("/t/team-x/demo-service/echo"), 502, Code.SERVICE_UNAVAILABLE)
         assert "team-x" not in client.gateway.state.tenants.known
         ready = await client.get("/readyz")
