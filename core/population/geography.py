@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.digits import ascii_digits
-from core.population.places import COMMUNE_ROWS, COUNTRIES, DEPARTMENTS
+from core.population.places import COMMUNE_ROWS, COUNTRIES, DEPARTMENTS, PERSONA_COMMUNE_ROWS
 
 __all__ = ["COMMUNES", "COUNTRIES", "DEPARTMENTS", "Commune", "cog_problem", "commune", "department_of"]
 
@@ -33,11 +33,12 @@ COMMUNES: tuple[Commune, ...] = tuple(
     Commune(cog, name, postal, department_code) for cog, name, postal in COMMUNE_ROWS
     for department_code in (cog[:3] if cog.startswith("97") else cog[:2],)
 )
-_BY_COG = {c.cog: c for c in COMMUNES}
+_BY_COG = {c.cog: c for c in (*COMMUNES, *(Commune(cog, name, postal, cog[:2])
+                                             for cog, name, postal in PERSONA_COMMUNE_ROWS))}
 
 
 def commune(cog: str) -> Commune | None:
-    """The commune of this COG in the table, or None when the table does not list it."""
+    """The commune of this COG in the tables (the sample and the personas' birth communes), or None."""
     return _BY_COG.get(cog)
 
 

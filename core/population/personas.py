@@ -37,15 +37,35 @@ CNDA_PATIENTS: tuple[Patient, ...] = (
             tiq_first_name=False,
             note="Active INS with two INSHISTO (one dated); the TIQ carries no <Prenom>."),
     Patient("corse-anthony", "CORSE", ("ANTHONY",), "M", "1980-03-02", "2B020", Ins("180032B020401", "23"),
-            note="Born in Corsica (2B): the key is computed with 2B -> 18."),
+            history=(Ins("180032B020401", "23"),),
+            note="Born in Corsica (2B): the key is computed with 2B -> 18. INSi lists the active INS in INSHISTO "
+                 "too (CNDA TEST_2.08 cas 1)."),
     Patient("hermann-gatien", "HERMANN", ("GATIEN",), "M", "1981-03-24", "63220", Ins("1810363220456", "60"),
-            history=(Ins("2810363220456", "10"),),
-            note="Returned by INSi although both keys fail mod 97 (CNDA negative case)."),
+            history=(Ins("1810363220456", "60"), Ins("2810363220456", "10")),
+            note="Returned by INSi although both keys fail mod 97 (CNDA negative case); INSHISTO lists the active "
+                 "INS then the former one (CNDA TEST_2.08 cas 2)."),
     Patient("nessi-michelangelo", "NESSI", ("MICHELANGELO", "ANTHONY"), "M", "2010-08-07", "63220",
             Ins("1100863220830", "60"), note="One identity found (CR 00); two first names."),
     Patient("provisoire-matricule", "PROVISOIRE", ("MATRICULE",), "M", "2009-07-01", "63220",
             Ins("1090763220888", "35", oid=INS_NIA_OID),
             note="A NIA (OID ...4.9) whose digits look like a NIR: only the OID tells."),
+    # Answered by the qualification service (recordings of issue 10 and [TLSI] persons/*.fixture.ts); their
+    # TIQ carries no <Prenom>. 2A020 is not a commune of the real COG (see core/population/places.py).
+    Patient("adrtrois-toussaint", "ADRTROIS", ("TOUSSAINT",), "M", "1960-01-01", "2B020",
+            Ins("160012B020777", "13"), tiq_first_name=False,
+            note="Born in Haute-Corse (2B020): CR 00, the TIQ names the birth place."),
+    Patient("adrtrois-dominique", "ADRTROIS", ("DOMINIQUE",), "F", "1997-02-26", "2A020",
+            Ins("297022A020778", "78"), tiq_first_name=False,
+            note="Born in Corse-du-Sud (2A020): CR 00, the TIQ names the birth place."),
+    # The qualification service answers CR 02 to DE VINCI LEONARDO M 2014-02-01. Who the several identities
+    # are is not published: these two share the traits of that query and differ in what the digest advises
+    # sending next (§1.3): the other first names, then the birth place.
+    Patient("de-vinci-leonardo", "DE VINCI", ("LEONARDO",), "M", "2014-02-01", "63113",
+            Ins("1140263113901", "94"),
+            note="With de-vinci-leonardo-piero: LEONARDO gives CR 02; adding LieuNaissance 63113 gives CR 00."),
+    Patient("de-vinci-leonardo-piero", "DE VINCI", ("LEONARDO", "PIERO"), "M", "2014-02-01", "99127",
+            Ins("1140299127901", "60"),
+            note="Born in Italy (99127): LEONARDO gives CR 02; LEONARDO PIERO or LieuNaissance 99127 gives CR 00."),
 )
 
 # Extra everyday patients for journeys: a family (mother with a used name, father born abroad, twins with

@@ -82,6 +82,15 @@ COMMUNE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("97415", "Saint-Paul", "97460"), ("97416", "Saint-Pierre", "97410"), ("97611", "Mamoudzou", "97600"),
 )
 
+# Birth communes of the personas that the generator must not draw from (adding them to COMMUNE_ROWS would
+# change the population generated for a seed): known to lookups only. 2B020 is Aregno: Corsica's commune
+# numbers were given in one alphabetical sequence before the 1976 split (2B010 Algajola, 2B020 Aregno,
+# 2A021 Argiusta-Moriccio, 2B025 Avapessa), so no commune of Corse-du-Sud is 2A020 and the qualification
+# identity ADRTROIS DOMINIQUE, born in "2A020", has a birth place no table names.
+PERSONA_COMMUNE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("2B020", "Aregno", "20220"),
+)
+
 # INSEE country codes (99 + 3 digits) of births abroad. 99100 (France) is deliberately absent.
 COUNTRIES: dict[str, str] = {
     "99101": "Danemark", "99103": "Norvège", "99104": "Suède", "99105": "Finlande", "99109": "Allemagne",

@@ -64,7 +64,10 @@ def _birth_date(value: str) -> tuple[str, list[dict]]:
 def patient(person: Identity, *, today: str) -> dict:
     """The identity as INSi returned it, as a ``fr-core-patient-ins`` Patient with status RECUP."""
     identifiers = [_ins_identifier(person.matricule, person.cle, person.oid, "temp" if person.is_nia else "official")]
-    identifiers += [_ins_identifier(h.matricule, h.cle, h.oid, "old") for h in person.history]
+    # INSi lists the active INS in INSHISTO too (CNDA TEST_2.08): as an ``old`` identifier it would say the
+    # active INS is deactivated, so FHIR shows only the INSHISTO entries that differ from it.
+    identifiers += [_ins_identifier(h.matricule, h.cle, h.oid, "old") for h in person.history
+                    if (h.matricule, h.cle, h.oid) != (person.matricule, person.cle, person.oid)]
     birth_date, lunar = _birth_date(person.birth_date)
     reliability = {"url": RELIABILITY, "extension": [
         {"url": "identityStatus", "valueCoding": _coding(f"{FR_CORE}/CodeSystem/fr-core-cs-identity-status", "RECUP")},

@@ -8,6 +8,7 @@ from core.app import SeedRequest
 from core.population.generator import patients
 from services.ins_teleservice import store
 from services.ins_teleservice.app import create_app
+from services.ins_teleservice.seed import persona_identities
 from tests.services.ins_teleservice.support import TRAITS, call, cr, envelope, traits_body
 
 
@@ -22,7 +23,7 @@ async def test_seed_is_idempotent_and_loads_generated_patients_with_progress(ins
         with app.state.db.read() as conn:
             total = store.count_identities(conn, tenant=tenant)
             generated = list(patients(7, 1000))
-            assert total == 1000 - sum(p.ins is None for p in generated) + 12  # 13 personas, HOUILLES not stored
+            assert total == 1000 - sum(p.ins is None for p in generated) + len(persona_identities())
             listed, _ = store.list_identities(conn, tenant=tenant, limit=1, offset=0, origin="generated")
         assert listed == 1000 and progress[-1] == (1000, 1000) and progress[0] == (0, 1000)
         assert sum(bool(p.history) for p in generated) == 4  # seed 7: the loop below checks past identities too
