@@ -1,10 +1,13 @@
 """Client authentication at the token, introspection, revocation and CIBA endpoints.
 
-The method a request uses must be the one the client registered (RFC 7591
-``token_endpoint_auth_method``): ``client_secret_basic`` (RFC 6749 §2.3.1, form-urlencoded id and
-secret in HTTP Basic), ``client_secret_post``, ``private_key_jwt`` (RFC 7523 §2.2: an assertion signed
-with a key of the client's ``jwks``, ``iss = sub = client_id``, ``aud`` naming this provider, a ``jti``
-used once) or ``none`` for public clients. Every failure is ``invalid_client`` with status 401.
+A client with a secret (registered ``client_secret_basic`` or ``client_secret_post``, RFC 7591
+``token_endpoint_auth_method``) may present it either way, as Keycloak's "Client Id and Secret"
+authenticator (which Pro Santé Connect runs) accepts: HTTP Basic (RFC 6749 §2.3.1, form-urlencoded id
+and secret) or ``client_id``/``client_secret`` in the body. The registered method is what the client
+prefers, not a lock. ``private_key_jwt`` clients (RFC 7523 §2.2: an assertion signed with a key of the
+client's ``jwks``, ``iss = sub = client_id``, ``aud`` naming this provider, a ``jti`` used once) and
+public clients (``none``) stay strict: only their own method. Every failure is ``invalid_client``
+with status 401.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy import Connection
 
 from core import jsonbody
 from core.errors import OAuthError
-from core.oidc.clients import Client
+from core.oidc.clients import SECRET_METHODS, Client
 from core.oidc.provider import Provider
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -79,9 +82,11 @@ def authenticate(
     if client is None:
         raise invalid_client(f"Unknown client {client_id[:80]!r} in this tenant; declare it with "
                              "POST /pro-sante-connect/_admin/clients.", basic=basic is not None)
-    if method != client.token_endpoint_auth_method:
-        raise invalid_client(f"Client {client_id!r} is registered for {client.token_endpoint_auth_method}, "
-                             f"not {method}.", basic=basic is not None)
+    registered = client.token_endpoint_auth_method
+    if method != registered and not (method in SECRET_METHODS and registered in SECRET_METHODS):
+        raise invalid_client(f"Client {client_id!r} is registered for {registered}, not {method}"
+                             + (" (a client with a secret sends it with HTTP Basic or client_secret in the body)."
+                                if registered in SECRET_METHODS else "."), basic=basic is not None)
     if method in ("client_secret_basic", "client_secret_post"):
         secret = basic[1] if basic is not None else form["client_secret"]
         if not hmac.compare_digest(secret.encode(), (client.client_secret or "").encode()):

@@ -120,3 +120,39 @@ async def test_an_assertion_whose_claims_nest_deeply_is_an_invalid_client_not_a_
     claims = base64.urlsafe_b64encode(b'{"sub":' + b"[" * depth + b"]" * depth + b"}").rstrip(b"=").decode()
     response = await psc.token(with_assertion(f"eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln"), auth=None)
     assert refusal(response) == (401, "invalid_client")
+
+
+@pytest.mark.parametrize("registered", ["client_secret_basic", "client_secret_post"])
+async def test_a_client_with_a_secret_may_send_it_either_way_as_keycloak_accepts(psc, registered):
+    created = await psc.admin("POST", "/clients", json={
+        "client_id": f"either-{registered}", "client_secret": "s3cret", "token_endpoint_auth_method": registered,
+        "grant_types": ["client_credentials"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["token_endpoint_auth_method"] == registered  # what it prefers, kept as declared
+    by_basic = await psc.token(CREDENTIALS, auth=(f"either-{registered}", "s3cret"))
+    by_post = await psc.token({**CREDENTIALS, "client_id": f"either-{registered}", "client_secret": "s3cret"},
+                              auth=None)
+    wrong = await psc.token({**CREDENTIALS, "client_id": f"either-{registered}", "client_secret": "nope"}, auth=None)
+    assert by_basic.status_code == by_post.status_code == 200, (by_basic.text, by_post.text)
+    assert refusal(wrong) == (401, "invalid_client")
+    bare = await psc.token({**CREDENTIALS, "client_id": f"either-{registered}"}, auth=None)
+    assert refusal(bare) == (401, "invalid_client")  # a client with a secret must send it
+
+
+async def test_the_demo_client_accepts_client_secret_post(psc):
+    response = await psc.token({**CREDENTIALS, "client_id": PRACTICE[0], "client_secret": PRACTICE[1]}, auth=None)
+    assert response.status_code == 200, response.text
+
+
+async def test_a_private_key_jwt_client_cannot_use_a_secret(psc, key_client):
+    by_post = await psc.token({**CREDENTIALS, "client_id": "pkjwt", "client_secret": "anything"}, auth=None)
+    by_basic = await psc.token(CREDENTIALS, auth=("pkjwt", "anything"))
+    bare = await psc.token({**CREDENTIALS, "client_id": "pkjwt"}, auth=None)
+    assert refusal(by_post) == refusal(by_basic) == refusal(bare) == (401, "invalid_client")
+
+
+async def test_a_public_client_cannot_send_a_secret(psc):
+    by_post = await psc.token({"grant_type": "refresh_token", "refresh_token": "x", "client_id": SPA,
+                               "client_secret": "guess"}, auth=None)
+    by_basic = await psc.token({"grant_type": "refresh_token", "refresh_token": "x"}, auth=(SPA, "guess"))
+    assert refusal(by_post) == refusal(by_basic) == (401, "invalid_client")

@@ -45,7 +45,8 @@ async def test_client_credentials_gives_a_short_lived_software_token(psc):
 @pytest.mark.parametrize(("auth", "data", "status", "error"), [
     ((PRACTICE[0], "wrong"), {}, 401, "invalid_client"),
     (("nobody", "secret"), {}, 401, "invalid_client"),
-    (None, {"client_id": PRACTICE[0], "client_secret": PRACTICE[1]}, 401, "invalid_client"),  # registered for basic
+    (None, {"client_id": PRACTICE[0], "client_secret": "wrong"}, 401, "invalid_client"),  # client_secret_post
+    (None, {"client_id": PRACTICE[0]}, 401, "invalid_client"),  # a client with a secret must send it
     (PRACTICE, {"client_secret": PRACTICE[1]}, 400, "invalid_request"),  # two methods at once
     (None, {}, 401, "invalid_client"),
     (PRACTICE, {"grant_type": "password"}, 400, "unsupported_grant_type"),
