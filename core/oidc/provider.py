@@ -39,7 +39,7 @@ class ProviderConfig:
     refresh_ttl: int = 350
     code_ttl: int = 60
     pending_ttl: int = 900  # how long a user may take on the login page
-    audiences: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()  # the ``aud`` of access tokens; empty: no ``aud`` claim
     acr: str = "eidas1"
     idp: str = ""  # the ``idp`` claim of ID tokens (Pro Santé Connect: "PSC")
     leeway: int = 30

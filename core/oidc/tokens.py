@@ -1,7 +1,10 @@
 """Minting tokens: JWT access and ID tokens signed with the tenant's active key, opaque refresh tokens.
 
 Token responses follow Keycloak's shape (Pro Santé Connect runs on Keycloak): ``expires_in``,
-``refresh_expires_in``, ``session_state`` and ``not-before-policy`` beside the RFC 6749 members.
+``refresh_expires_in``, ``session_state`` and ``not-before-policy`` beside the RFC 6749 members. As in
+Keycloak, a user's access and ID tokens carry ``session_state``, the login session's id (equal to their
+``sid``). An access token's ``aud`` is the provider's configured audiences, and is left out when none
+is configured (real Pro Santé Connect access tokens carry none).
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ def sign(provider: Provider, tenant: str, claims: dict) -> str:
 
 def base_claims(provider: Provider, tenant: str, client: Client, scope: str, now: int) -> dict:
     cfg = provider.config
-    return {
-        "exp": now + cfg.access_ttl, "iat": now, "jti": str(uuid.uuid4()), "iss": provider.issuer(tenant),
-        "aud": list(cfg.audiences) or [client.client_id], "typ": "Bearer", "azp": client.client_id, "scope": scope,
-    }
+    claims = {"exp": now + cfg.access_ttl, "iat": now, "jti": str(uuid.uuid4()), "iss": provider.issuer(tenant)}
+    if cfg.audiences:
+        claims["aud"] = list(cfg.audiences)
+    claims.update({"typ": "Bearer", "azp": client.client_id, "scope": scope})
+    return claims
 
 
 def client_token(provider: Provider, tenant: str, client: Client, scope: str) -> dict:
@@ -83,7 +87,7 @@ def user_tokens(
 
 def user_claims(provider: Provider, login: Login, sid: str) -> dict:
     claims = {"sub": login.subject, "auth_time": login.auth_time, "acr": login.acr, "amr": list(login.amr),
-              "sid": sid}
+              "session_state": sid, "sid": sid}
     if provider.config.idp:
         claims["idp"] = provider.config.idp
     return claims

@@ -3,8 +3,10 @@
 A :class:`TokenVerifier` checks an RS256 JWT against the JWKS of the issuer of the caller's tenant,
 fetched through the peer client (``{issuer}/protocol/openid-connect/certs``) and cached per issuer; an
 unknown ``kid`` refetches the keys, at most once per ``refetch_interval``, so a key rotation is picked
-up without hammering the issuer. ``iss`` must be that issuer (tokens are per tenant), ``aud`` one of the
-accepted audiences, ``exp``/``nbf``/``iat`` hold within ``leeway``, ``alg`` is in the allow-list (checked
+up without hammering the issuer. ``iss`` must be that issuer (tokens are per tenant), ``aud`` when
+present one of the accepted audiences (a token without ``aud`` passes unless ``audience_required``:
+real Pro Santé Connect access tokens carry none, and neither do the sandbox's by default),
+``exp``/``nbf``/``iat`` hold within ``leeway``, ``alg`` is in the allow-list (checked
 before any key is touched: ``none`` and HS256-with-the-public-key never reach a verifier). Failures are
 :class:`SandboxError` with an ``AUTH-`` code and a ``WWW-Authenticate`` challenge.
 
@@ -90,6 +92,7 @@ class TokenVerifier:
         realm: str = PSC_REALM,
         name: str = "Pro Santé Connect",
         audiences: Iterable[str] = (DEFAULT_AUDIENCE,),
+        audience_required: bool = False,
         algorithms: Iterable[str] = ("RS256",),
         leeway: float = 30.0,
         jwks_ttl: float = 300.0,
@@ -102,6 +105,7 @@ class TokenVerifier:
         self.realm = realm
         self.name = name
         self.audiences = frozenset(audiences)
+        self.audience_required = audience_required
         self.algorithms = tuple(algorithms)
         self.leeway = leeway
         self.jwks_ttl = jwks_ttl
@@ -207,7 +211,9 @@ class TokenVerifier:
                                  f"this machine's clock or get a new token from {issuer}.", tenant, issue="expired")
         aud = claims.get("aud")
         audiences = {a for a in (aud if isinstance(aud, list) else [aud]) if isinstance(a, str)}
-        if not audiences & self.audiences:
+        if "aud" not in claims and not self.audience_required:
+            pass  # as Pro Santé Connect issues them: nothing to match
+        elif not audiences & self.audiences:
             raise self.error(Code.WRONG_AUDIENCE, f"The token's audience {shown(aud)} names none of "
                              f"{sorted(self.audiences)}: ask {issuer} for a token with audience "
                              f"{sorted(self.audiences)[0]!r}.", tenant)

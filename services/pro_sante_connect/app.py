@@ -26,20 +26,20 @@ from services.pro_sante_connect.tables import psc_tables
 
 REALM = "/auth/realms/esante-wallet"
 DISCOVERY = ("/.well-known/openid-configuration", "/.well-known/wallet-openid-configuration")
+# Copied from the userinfo into access tokens; real ones also carry authMode and otherIds (issue 10).
 ACCESS_CLAIMS = ("SubjectNameID", "preferred_username", "given_name", "family_name", "SubjectRole",
-                 "SubjectRefPro", "SubjectOrganization", "SubjectOrganizationID")
+                 "SubjectRefPro", "SubjectOrganization", "SubjectOrganizationID", "authMode", "otherIds")
 ID_CLAIMS = ("SubjectNameID", "preferred_username", "given_name", "family_name", "email_verified")
-CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "idp", "sid", "at_hash", "azp",
-          *ACCESS_CLAIMS, "email_verified", "codeCivilite", "Secteur_Activite", "codeGenreActivite",
-          "Palier_Authentification", "PSI_Locale", "Mode_Acces_Raison", "Acces_Regulation_Medicale", "UITVersion",
-          "otherIds")
+CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "idp", "sid", "session_state",
+          "at_hash", "azp", *ACCESS_CLAIMS, "email_verified", "codeCivilite", "Secteur_Activite", "codeGenreActivite",
+          "Palier_Authentification", "PSI_Locale", "Mode_Acces_Raison", "Acces_Regulation_Medicale", "UITVersion")
 
 
 def provider_config(settings: ProSanteConnectSettings) -> ProviderConfig:
     return ProviderConfig(
         realm_path=REALM, authorization_path="/wallet/auth", scopes=SCOPES, default_scope=DEFAULT_SCOPE,
         access_ttl=settings.access_token_ttl, refresh_ttl=settings.refresh_token_ttl, code_ttl=settings.code_ttl,
-        audiences=tuple(settings.audiences), acr="eidas1", idp="PSC", access_claims=ACCESS_CLAIMS,
+        audiences=tuple(settings.access_token_audience), acr="eidas1", idp="PSC", access_claims=ACCESS_CLAIMS,
         id_claims=ID_CLAIMS, claims_supported=CLAIMS,
         extra_metadata={
             "backchannel_authentication_endpoint": "/ext/ciba/auth",

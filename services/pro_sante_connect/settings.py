@@ -2,6 +2,8 @@
 
 Lifetimes default to the ANS mocks' values (access 120 s, refresh 350 s, CIBA request 120 s): short on
 purpose, so relying parties exercise their refresh logic. The real values are not published (§2.5, U).
+Access tokens carry no ``aud`` by default, as the real service's (source: issue 10 only); the sandbox's
+resource services accept a token without ``aud`` (:class:`core.oidc.verifier.TokenVerifier`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from pydantic import Field
 from core.settings import CommaList, ServiceSettings
 
 SLUG = "pro-sante-connect"
-DEFAULT_AUDIENCE = "esante-sandbox"
 
 
 class ProSanteConnectSettings(ServiceSettings):
@@ -21,10 +22,11 @@ class ProSanteConnectSettings(ServiceSettings):
     access_token_ttl: int = Field(120, ge=5, le=86_400, description="Access and ID token lifetime, seconds.")
     refresh_token_ttl: int = Field(350, ge=10, le=30 * 86_400, description="Refresh token lifetime, seconds.")
     code_ttl: int = Field(60, ge=5, le=600, description="Authorization code lifetime, seconds.")
-    audiences: CommaList = Field(
-        default_factory=lambda: [DEFAULT_AUDIENCE],
-        description="The 'aud' of access tokens, comma-separated; the sandbox's resource servers accept "
-        f"'{DEFAULT_AUDIENCE}'. The real PSC audience is not published.")
+    access_token_audience: CommaList = Field(
+        default_factory=list,
+        description="The 'aud' of access tokens, comma-separated; empty (the default): no 'aud', as real "
+        "Pro Santé Connect access tokens. The sandbox's resource services accept tokens without 'aud' or "
+        "with 'esante-sandbox'.")
     clients_file: Path | None = Field(None, description="YAML file of extra clients (RFC 7591 metadata), loaded "
                                       "into every tenant at start and when a tenant is created.")
     annuaire_api_key: str = Field("sandbox-demo-key", description="ESANTE-API-KEY used to read the Annuaire Santé.")

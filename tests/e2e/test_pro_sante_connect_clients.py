@@ -124,9 +124,13 @@ def verify_id_token(realm: Realm, id_token: str, *, client_id: str, access_token
 def verify_access_token(realm: Realm, access_token: str, *, client_id: str) -> dict:
     token = jwt.decode(access_token, realm.key_set(), algorithms=["RS256"])
     jwt.JWTClaimsRegistry(
-        iss={"essential": True, "value": realm.issuer}, aud={"essential": True}, exp={"essential": True},
+        iss={"essential": True, "value": realm.issuer}, exp={"essential": True},
         azp={"essential": True, "value": client_id}, sub={"essential": True},
     ).validate(token.claims)
+    if not token.claims["sub"].startswith("service-account-"):  # a user's token, as real PSC ones
+        assert token.claims["session_state"] == token.claims["sid"]
+        assert token.claims["authMode"] in ("CARD", "MOBILE") and token.claims["otherIds"]
+    assert "aud" not in token.claims  # as real PSC access tokens (PRO_SANTE_CONNECT_ACCESS_TOKEN_AUDIENCE unset)
     assert token.claims["exp"] - token.claims["iat"] == ACCESS_TTL
     return token.claims
 
@@ -299,11 +303,14 @@ def test_authlib_client_credentials_with_client_secret_post(base):
     claims = verify_access_token(realm, token["access_token"], client_id=client["client_id"])
     assert claims["scope"] == "scope_all"
 
-    # the method registered is the only one accepted: HTTP Basic for this client is invalid_client
+    # as in Keycloak (real PSC), a client with a secret may also send it with HTTP Basic; a wrong one fails
     basic = OAuth2Session(client["client_id"], client["client_secret"],
                           token_endpoint_auth_method="client_secret_basic")
+    verify_access_token(realm, basic.fetch_token(realm["token_endpoint"], grant_type="client_credentials")[
+        "access_token"], client_id=client["client_id"])
+    wrong = OAuth2Session(client["client_id"], "not-the-secret", token_endpoint_auth_method="client_secret_basic")
     with pytest.raises(OAuthError) as raised:
-        basic.fetch_token(realm["token_endpoint"], grant_type="client_credentials")
+        wrong.fetch_token(realm["token_endpoint"], grant_type="client_credentials")
     assert raised.value.error == "invalid_client"
 
 

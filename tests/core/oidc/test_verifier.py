@@ -87,10 +87,25 @@ async def test_a_token_not_yet_valid_is_refused(verifier: TokenVerifier, issuer:
 async def test_the_audience_must_be_an_accepted_one(verifier: TokenVerifier, issuer: FakeIssuer,
                                                     peers: Peers, clock: Clock) -> None:
     assert await verifier.verify(issuer.sign(aud="esante-sandbox"), TENANT)  # a single string is fine too
-    for aud in (["other-api"], "other-api", None, [7], [{"a": 1}], {"esante-sandbox": 1}):
+    for aud in (["other-api"], "other-api", [], [7], [{"a": 1}], {"esante-sandbox": 1}):
         assert (await refused(verifier, issuer.sign(aud=aud))).code == Code.WRONG_AUDIENCE
     custom = TokenVerifier(peers, audiences=["dmp-api"], clock=clock)
     assert await custom.verify(issuer.sign(aud=["account", "dmp-api"]), TENANT)
+
+
+async def test_a_token_without_aud_passes_as_pro_sante_connect_issues_them(verifier: TokenVerifier,
+                                                                            issuer: FakeIssuer) -> None:
+    claims = await verifier.verify(issuer.sign(aud=None), TENANT)  # None drops the claim
+    assert "aud" not in claims and claims["azp"] == "practice-software"
+
+
+async def test_a_verifier_requiring_an_audience_refuses_a_token_without_aud(issuer: FakeIssuer, peers: Peers,
+                                                                            clock: Clock) -> None:
+    strict = TokenVerifier(peers, audience_required=True, clock=clock)
+    assert (await refused(strict, issuer.sign(aud=None))).code == Code.WRONG_AUDIENCE
+    assert await strict.verify(issuer.sign(aud="esante-sandbox"), TENANT)
+    explicit_null = issuer.sign(aud=[None])  # present but naming nothing
+    assert (await refused(strict, explicit_null)).code == Code.WRONG_AUDIENCE
 
 
 async def test_a_token_of_another_tenant_is_refused(verifier: TokenVerifier, issuer: FakeIssuer) -> None:

@@ -37,7 +37,7 @@ async def test_client_credentials_gives_a_short_lived_software_token(psc):
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 120 and "refresh_token" not in body
     claims = await claims_of(psc, body["access_token"])
-    assert claims["iss"] == psc.issuer and claims["aud"] == ["esante-sandbox"]
+    assert claims["iss"] == psc.issuer and "aud" not in claims  # as real PSC access tokens
     assert claims["sub"] == "service-account-sandbox-practice-software" and claims["clientId"] == PRACTICE[0]
     assert claims["exp"] - claims["iat"] == 120 and "SubjectNameID" not in claims and "openid" not in body["scope"]
 
@@ -86,6 +86,33 @@ async def test_authorization_code_gives_id_access_and_refresh_tokens(psc):
     access = await claims_of(psc, tokens["access_token"])
     assert access["SubjectRole"] == ["10^1.2.250.1.213.1.1.5.5"] and access["azp"] == PRACTICE[0]
     assert access["SubjectRefPro"]["exercices"][0]["codeProfession"] == "10"
+
+
+async def test_access_tokens_carry_auth_mode_other_ids_and_session_state_and_no_aud(psc):
+    tokens = await psc.login()  # login_hint: e-CPS (MOBILE) unless sandbox_login_method says otherwise
+    access = await claims_of(psc, tokens["access_token"])
+    id_claims = await claims_of(psc, tokens["id_token"])
+    assert "aud" not in access and access["azp"] == PRACTICE[0]
+    assert access["authMode"] == "MOBILE"
+    assert access["otherIds"] == [{"identifiant": ROBERT, "origine": "RPPS", "qualite": 1}]
+    assert access["session_state"] == access["sid"] == tokens["session_state"]
+    assert id_claims["session_state"] == id_claims["sid"] == tokens["session_state"]
+    card = await claims_of(psc, (await psc.login(sandbox_login_method="CARD"))["access_token"])
+    assert card["authMode"] == "CARD" and card["session_state"] != access["session_state"]
+    refreshed = (await psc.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})).json()
+    again = await claims_of(psc, refreshed["access_token"])
+    assert again["session_state"] == access["session_state"] and again["authMode"] == "MOBILE"
+
+
+async def test_the_access_token_audience_is_configurable(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRO_SANTE_CONNECT_ACCESS_TOKEN_AUDIENCE", "esante-sandbox, dmp-api")
+    async for http in support.sandbox(tmp_path):
+        psc = support.Psc(http, support.new_tenant())
+        user = await claims_of(psc, (await psc.login())["access_token"])
+        software = await claims_of(psc, (await psc.token({"grant_type": "client_credentials"})).json()["access_token"])
+        id_claims = await claims_of(psc, (await psc.login())["id_token"])
+    assert user["aud"] == software["aud"] == ["esante-sandbox", "dmp-api"]
+    assert id_claims["aud"] == PRACTICE[0]  # an ID token is always for the client
 
 
 async def test_card_login_says_so_in_amr(psc):
