@@ -37,6 +37,8 @@ class Code(StrEnum):
     WRITE_CONFLICT = "FHIR-0020"  # a concurrent write created the same resource first
     JSON_TOO_DEEP = "FHIR-0021"  # JSON body nested deeper than SANDBOX_MAX_JSON_DEPTH (core/jsonbody.py)
     TOO_MANY_VALUES = "FHIR-0022"  # search with more values or criteria than core/fhir/search.py accepts
+    BAD_PAGE_LINK = "FHIR-0023"  # 400: _page id missing, altered, from another service/tenant/run (core/fhir/paging.py)
+    PAGE_EXPIRED = "FHIR-0024"  # 410: _page id older than SANDBOX_PAGE_TTL
     # gateway and tenants
     BAD_TENANT = "GW-0001"  # tenant name does not match [a-z0-9-]{1,40}
     UNKNOWN_TENANT = "GW-0002"  # admin action on a tenant that does not exist

@@ -58,6 +58,11 @@ class SandboxSettings(BaseSettings):
         None, description="Create a tenant on first use of /t/{tenant}/: default yes without admin token, no with one."
     )
     max_tenants: int = Field(200, ge=1, description="Most tenants, the default one included (409 GW-0009 beyond).")
+    page_secret: SecretStr | None = Field(
+        None, description="Key signing FHIR page links (`_page?id=`); random at each start when unset, so set it "
+        "when several processes serve one service or links must survive a restart.")
+    page_ttl: int = Field(3600, ge=1, le=7 * 24 * 3600, description="Seconds a FHIR page link (`_page?id=`) stays "
+                          "valid (410 FHIR-0024 after).")
     trusted_proxies: CommaList = Field(
         default_factory=list,
         description="Addresses of TLS terminators whose client-certificate headers (X-SSL-Client-CN) are passed on.",

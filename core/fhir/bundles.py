@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from core.fhir.search import SearchRequest, SearchResult
@@ -11,6 +12,7 @@ from core.fhir.store import Stored, now
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 ALWAYS_KEPT = ("resourceType", "id", "meta")
+PageUrl = Callable[[int], str]  # offset -> the URL of the page starting there
 
 
 def subset(body: str, elements: list[str]) -> str:
@@ -32,19 +34,25 @@ def _link(relation: str, url: str) -> dict:
     return {"relation": relation, "url": url}
 
 
-def searchset(base: str, req: SearchRequest, result: SearchResult) -> str:
-    """A ``searchset`` Bundle with ``total``, self/next/previous links and match/include entries."""
-    def page_url(offset: int) -> str:
-        query = [*req.criteria, *req.echo, ("_count", str(req.count))]
+def searchset(base: str, req: SearchRequest, result: SearchResult, *, page_url: PageUrl | None = None,
+              self_url: str | None = None) -> str:
+    """A ``searchset`` Bundle with ``total`` (unless ``_total=none``), self/next/previous links and entries.
+
+    ``page_url(offset)`` makes the next and previous links (the query with ``_offset`` by default);
+    ``self_url`` replaces the self link (the ``_page`` link a page was reached by).
+    """
+    def offset_url(offset: int) -> str:
+        query = req.link_query()
         if offset:
             query.append(("_offset", str(offset)))
         return f"{base}/{req.rtype}?{urlencode(query)}" if req.rtype else f"{base}?{urlencode(query)}"
 
-    links = [_link("self", page_url(req.offset))]
-    if not req.summary_count and req.count and req.offset + req.count < result.total:
-        links.append(_link("next", page_url(req.offset + req.count)))
+    other = page_url or offset_url
+    links = [_link("self", self_url or offset_url(req.offset))]
+    if not req.summary_count and result.more:
+        links.append(_link("next", other(req.offset + req.count)))
     if not req.summary_count and req.offset > 0:
-        links.append(_link("previous", page_url(max(req.offset - req.count, 0))))
+        links.append(_link("previous", other(max(req.offset - req.count, 0))))
     entries = [_entry(base, s, "match", req.elements) for s in result.matches]
     entries += [_entry(base, s, "include", None) for s in result.included]
     head = {
@@ -52,7 +60,7 @@ def searchset(base: str, req: SearchRequest, result: SearchResult) -> str:
         "id": str(uuid.uuid4()),
         "meta": {"lastUpdated": now()[0]},
         "type": "searchset",
-        "total": result.total,
+        **({"total": result.total} if result.total is not None else {}),
         "link": links,
     }
     prefix = json.dumps(head, ensure_ascii=False)[:-1]

@@ -23,6 +23,9 @@ class SearchParam:
     expression: str
     targets: tuple[str, ...] = ()  # reference parameters: the resource types they may point to
     description: str = ""
+    # other parameters of the same type reachable as modifiers of this one: parts=("family", "given") on
+    # ``name`` makes ``name:family=X`` the ``family`` search (the Annuaire Santé v2 documented form)
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,17 @@ class FhirSpec:
     max_values: int = 100
     transactions: bool = True
     name: str = "sandbox"
+    # "offset": next links repeat the query with _offset; "cursor": next links are ``{base}/_page?id=<cursor>``
+    # (opaque, signed, bound to the tenant, expiring; core/fhir/paging.py)
+    paging: Literal["offset", "cursor"] = "offset"
     by_type: dict[str, ResourceSpec] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_type = {r.type: r for r in self.resources}
+        for res in self.resources:
+            for param in res.params:
+                for part in param.parts:
+                    target = res.param(part)
+                    if target is None or target.type != param.type:
+                        raise ValueError(f"{res.type}.{param.name} declares part {part!r}, which is not a "
+                                         f"{param.type} parameter of {res.type}")

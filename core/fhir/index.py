@@ -3,6 +3,11 @@
 Values come from each parameter's FHIRPath expression (compiled once: a plain-Python walker for simple
 paths, fhirpathpy otherwise, see :mod:`core.fhir.fhirpath`); the data type is recognised from the shape
 of what it returns (Identifier, CodeableConcept, Period...).
+
+Token parameters get two derived index entries under ``<name>:text`` (the string table: CodeableConcept.text,
+Coding.display, Identifier.type text and displays, for the ``:text`` modifier) and ``<name>:of-type`` (the
+token table, system ``<type system>|<type code>`` and code the Identifier's value, for ``:of-type``); a colon
+never appears in a declared name, so they cannot collide.
 """
 
 from __future__ import annotations
@@ -133,9 +138,45 @@ def _references(value, base_urls: tuple[str, ...]) -> list[tuple[str | None, str
     return [(rtype, rid, None)] if rtype else [(None, None, ref)]
 
 
+def _texts(value) -> list[str]:
+    """Text attached to a coded value: CodeableConcept.text, Coding.display, an Identifier's type text."""
+    if not isinstance(value, dict):
+        return []
+    out: list[str] = []
+    if isinstance(value.get("value"), str):  # Identifier (or ContactPoint, which has no type)
+        return _texts(value.get("type"))
+    for key in ("text", "display"):
+        if isinstance(value.get(key), str):
+            out.append(value[key])
+    codings = value.get("coding")
+    if isinstance(codings, list):
+        out += [c["display"] for c in codings if isinstance(c, dict) and isinstance(c.get("display"), str)]
+    return out
+
+
+def _of_types(value) -> list[tuple[str, str]]:
+    """(``type system|type code``, value) of an Identifier, once per coding of its type."""
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str) or not isinstance(
+            value.get("type"), dict) or not isinstance(value["type"].get("coding"), list):
+        return []
+    return [(f"{c.get('system') or ''}|{c['code']}", value["value"]) for c in value["type"]["coding"]
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system") or "", str)]
+
+
+def text_param(name: str) -> str:
+    return f"{name}:text"
+
+
+def of_type_param(name: str) -> str:
+    return f"{name}:of-type"
+
+
 def extract(param: SearchParam, resource: dict, base_urls: tuple[str, ...] = ()) -> list[tuple]:
     """Index rows (without owner columns) of one parameter for one resource."""
-    values = evaluator(param.expression)(resource)
+    return _rows(param, evaluator(param.expression)(resource), base_urls)
+
+
+def _rows(param: SearchParam, values: list, base_urls: tuple[str, ...]) -> list[tuple]:
     rows: list[tuple] = []
     for value in values:
         if param.type == "token":
@@ -170,7 +211,8 @@ def index_rows(spec: FhirSpec, tenant: str, resource: dict, rid: str,
         return rows
     for param in declared.params:
         name = param.name
-        for value in extract(param, resource, base_urls):
+        values = evaluator(param.expression)(resource)
+        for value in _rows(param, values, base_urls):
             if param.type in ("token", "uri"):
                 rows["token"].append((tenant, rtype, rid, name, value[0], str(value[1])[:500]))
             elif param.type == "string":
@@ -179,4 +221,9 @@ def index_rows(spec: FhirSpec, tenant: str, resource: dict, rid: str,
                 rows["date"].append((tenant, rtype, rid, name, value[0], value[1]))
             else:
                 rows["ref"].append((tenant, rtype, rid, name, value[0], value[1], value[2] and value[2][:500]))
+        if param.type == "token":
+            texts = dict.fromkeys(t for v in values for t in _texts(v) if t.strip())
+            rows["string"] += [(tenant, rtype, rid, text_param(name), normalize(t), t[:500]) for t in texts]
+            typed = dict.fromkeys(pair for v in values for pair in _of_types(v))
+            rows["token"] += [(tenant, rtype, rid, of_type_param(name), s[:500], v[:500]) for s, v in typed]
     return rows

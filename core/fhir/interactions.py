@@ -22,6 +22,7 @@ from core.errors import SandboxError
 from core.fhir.bundles import history, searchset
 from core.fhir.declare import FhirSpec, ResourceSpec
 from core.fhir.models import validate_resource
+from core.fhir.paging import PageCursor, PageLinks, refused
 from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from core.fhir.schema import FhirTables
 from core.fhir.search import SearchEngine
@@ -65,10 +66,11 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 class FhirApi:
-    def __init__(self, spec: FhirSpec, tables: FhirTables) -> None:
+    def __init__(self, spec: FhirSpec, tables: FhirTables, *, pages: PageLinks | None = None) -> None:
         self.spec = spec
         self.store = FhirStore(spec, tables)
         self.search_engine = SearchEngine(spec, tables, self.store)
+        self.pages = pages  # cursor paging (spec.paging == "cursor"): next links are {base}/_page?id=...
 
     # helpers -------------------------------------------------------------------------------------
     def resource_spec(self, rtype: str, interaction: str) -> ResourceSpec:
@@ -151,13 +153,35 @@ class FhirApi:
                                              limit=min(count, self.spec.max_count))
         return FhirResult(200, history(ctx.base, rtype, rid, total, versions))
 
-    def search(self, conn: Connection, ctx: FhirContext, rtype: str, params: list[tuple[str, str]]) -> FhirResult:
+    def _page_url(self, ctx: FhirContext, req):
+        if self.pages is None:
+            return None
+        query = req.link_query()
+        return lambda offset: self.pages.url(ctx.base, PageCursor(req.rtype, query, offset), tenant=ctx.tenant)
+
+    def search(self, conn: Connection, ctx: FhirContext, rtype: str, params: list[tuple[str, str]], *,
+               self_url: str | None = None) -> FhirResult:
         self.resource_spec(rtype, "search-type")
         req = self.search_engine.parse(rtype, params, lenient=ctx.lenient)
         result = self.search_engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls)
-        return FhirResult(200, searchset(ctx.base, req, result))
+        return FhirResult(200, searchset(ctx.base, req, result, page_url=self._page_url(ctx, req), self_url=self_url))
 
-    def search_system(self, conn: Connection, ctx: FhirContext, params: list[tuple[str, str]]) -> FhirResult:
+    def page(self, conn: Connection, ctx: FhirContext, params: list[tuple[str, str]], self_url: str) -> FhirResult:
+        """The page a ``{base}/_page?id=<cursor>`` link names: its search, run again from its position."""
+        if self.pages is None:
+            raise SandboxError(404, Code.NOT_FOUND, "This server pages with _offset; it has no _page links.",
+                               issue="not-found")
+        ids = [v for k, v in params if k == "id"]
+        if len(ids) != 1 or not ids[0]:
+            raise refused("_page takes exactly one id: the one in the next or previous link of a search.")
+        cursor = self.pages.decode(ids[0], tenant=ctx.tenant)
+        query = [*cursor.query, ("_offset", str(cursor.offset))]
+        if cursor.rtype:
+            return self.search(conn, ctx, cursor.rtype, query, self_url=self_url)
+        return self.search_system(conn, ctx, query, self_url=self_url)
+
+    def search_system(self, conn: Connection, ctx: FhirContext, params: list[tuple[str, str]], *,
+                      self_url: str | None = None) -> FhirResult:
         """Search several types at once (``_type=A,B``; every searchable type without it)."""
         names = [t.strip() for value in (v for k, v in params if k == "_type") for t in value.split(",") if t.strip()]
         searchable = [t for t, spec in self.spec.by_type.items() if "search-type" in spec.interactions]
@@ -172,7 +196,8 @@ class FhirApi:
         echo = [("_type", ",".join(dict.fromkeys(names))), *first.echo] if names else first.echo
         page = replace(first, rtype="", criteria=list(first.criteria), echo=echo)  # before run_system pages it
         result = self.search_engine.run_system(conn, tenant=ctx.tenant, requests=requests, base_urls=ctx.base_urls)
-        return FhirResult(200, searchset(ctx.base, page, result))
+        return FhirResult(200, searchset(ctx.base, page, result, page_url=self._page_url(ctx, page),
+                                         self_url=self_url))
 
     def find(self, conn: Connection, ctx: FhirContext, rtype: str, query: str) -> list[Stored]:
         """Resources matching a search query string (conditional create, conditional references)."""

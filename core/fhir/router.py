@@ -24,6 +24,7 @@ from core.fhir.capability import capability_statement
 from core.fhir.declare import FhirSpec
 from core.fhir.fastread import FastReads
 from core.fhir.interactions import FhirApi, FhirContext, FhirResult
+from core.fhir.paging import MAX_CURSOR, PageLinks
 from core.fhir.schema import fhir_tables
 from core.fhir.transaction import BundleProcessor
 from core.openapi import BUNDLE, JSON_PATCH, PARAMETERS, RESOURCE, body, outcomes, search_parameters
@@ -66,7 +67,12 @@ class FhirService:
 
     def __post_init__(self) -> None:
         self.tables = fhir_tables(self.db.metadata, self.db.prefix)
-        self.api = FhirApi(self.spec, self.tables)
+        limits = self.settings.sandbox
+        pages = None
+        if self.spec.paging == "cursor":
+            secret = limits.page_secret.get_secret_value().encode() if limits.page_secret else None
+            pages = PageLinks(f"{self.spec.name}{self.path}", secret=secret, ttl=limits.page_ttl)
+        self.api = FhirApi(self.spec, self.tables, pages=pages)
         self.bundles = BundleProcessor(self.api, self.db)
 
     def context(self, request: Request) -> FhirContext:
@@ -130,6 +136,19 @@ class FhirService:
             ctx = self.context(request)
             document, _ = await read_json(request, self.settings.sandbox)
             return respond(await run_in_threadpool(self.bundles.process, ctx, document))
+
+        if self.spec.paging == "cursor":
+            cursor = {"parameters": [{"name": "id", "in": "query", "required": True, "description": "The opaque "
+                                      "cursor of a next or previous link.",
+                                      "schema": {"type": "string", "maxLength": MAX_CURSOR}}]}
+
+            @router.get("/_page", openapi_extra=cursor, responses=outcomes(410))
+            async def page(request: Request) -> Response:
+                """Another page of a search: the ``next``/``previous`` links point here (``_page?id=<cursor>``)."""
+                ctx = self.context(request)
+                self_url = f"{ctx.base}/_page?{request.url.query}"
+                with self.db.read() as conn:
+                    return respond(api.page(conn, ctx, request.query_params.multi_items(), self_url))
 
         @router.get("/{rtype}", openapi_extra=searched)
         async def search(request: Request, rtype: str = served) -> Response:

@@ -1,11 +1,12 @@
 """FHIR search over the index tables: parsing of the query and the SQL it becomes.
 
 Supported (R4 §3.1.1.4): token, string, date, reference and uri parameters; modifiers ``:exact``,
-``:contains``, ``:missing``, ``:not`` (token) and ``:[type]`` (reference); date prefixes
-``eq ne gt lt ge le sa eb``; comma = OR, repeated parameter = AND; one level of chaining
-(``patient.identifier=...``); ``_id``, ``_lastUpdated``, ``_count``, ``_offset``, ``_sort``,
-``_summary=count``, ``_elements``, ``_include`` (``*`` and ``Type:*`` for every reference parameter) and
-``_revinclude`` (one level); system-level search over several types (``_type``).
+``:contains``, ``:text`` (string and token), ``:missing``, ``:not`` and ``:of-type`` (token) and ``:[type]``
+(reference), plus the parts a parameter declares (``name:family``); date prefixes ``eq ne gt lt ge le sa
+eb``; comma = OR, repeated parameter = AND; one level of chaining (``patient.identifier=...``); ``_id``,
+``_lastUpdated``, ``_count``, ``_offset``, ``_sort``, ``_summary=count``, ``_total``, ``_elements``,
+``_include`` (``*`` and ``Type:*`` for every reference parameter) and ``_revinclude`` (one level);
+system-level search over several types (``_type``). The value clauses are in :mod:`core.fhir.clauses`.
 """
 
 from __future__ import annotations
@@ -18,32 +19,34 @@ from sqlalchemy.sql import ColumnElement
 from core.codes import Code
 from core.digits import bounded_int
 from core.errors import SandboxError
+from core.fhir.clauses import (
+    bad_value,
+    date_clause,
+    of_type_values,
+    split_or,
+    string_clause,
+    text_clause,
+    token_values,
+    too_many,
+)
 from core.fhir.declare import FhirSpec, SearchParam
-from core.fhir.index import date_range, normalize, parse_reference
+from core.fhir.index import of_type_param, parse_reference, text_param
 from core.fhir.schema import FhirTables
 from core.fhir.store import FhirStore, Stored
 
 RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_elements", "_format",
                  "_pretty", "_total"}
-DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+TOTALS = ("none", "estimate", "accurate")
 MODIFIERS = {
-    "token": {"missing", "not"},
+    "token": {"missing", "not", "text", "of-type"},
     "uri": {"missing", "not"},
-    "string": {"missing", "exact", "contains"},
+    "string": {"missing", "exact", "contains", "text"},
     "date": {"missing"},
     "reference": {"missing"},
 }
 SORT_COLUMN = {"token": "code", "uri": "code", "string": "norm", "date": "low", "reference": "target_id"}
 ID_PARAM = SearchParam("_id", "token", "id")
 UPDATED_PARAM = SearchParam("_lastUpdated", "date", "meta.lastUpdated")
-
-
-def bad_value(diagnostics: str, name: str) -> SandboxError:
-    return SandboxError(400, Code.BAD_SEARCH_VALUE, diagnostics, expression=[name])
-
-
-def too_many(diagnostics: str, name: str) -> SandboxError:
-    return SandboxError(400, Code.TOO_MANY_VALUES, diagnostics, issue="too-costly", expression=[name])
 
 
 @dataclass
@@ -56,15 +59,21 @@ class SearchRequest:
     includes: list[tuple[str, str | None]] = field(default_factory=list)  # (param, target type)
     revincludes: list[tuple[str, str]] = field(default_factory=list)  # (source type, param)
     summary_count: bool = False
+    total: str = "accurate"  # _total: none skips the count (the next link then comes from one extra row)
     elements: list[str] | None = None
     echo: list[tuple[str, str]] = field(default_factory=list)  # result parameters to repeat in links
+
+    def link_query(self) -> list[tuple[str, str]]:
+        """The parameters that make this search again (``_offset`` aside), as links repeat them."""
+        return [*self.criteria, *self.echo, ("_count", str(self.count))]
 
 
 @dataclass
 class SearchResult:
-    total: int
+    total: int | None  # None with _total=none
     matches: list[Stored]
     included: list[Stored]
+    more: bool = False  # a page follows this one
 
 
 class SearchEngine:
@@ -135,6 +144,11 @@ class SearchEngine:
                 raise bad_value(f"_summary={value!r} is not supported here; use 'count' or 'false'.", name)
             req.summary_count = value == "count"
             req.echo.append((name, value))
+        elif name == "_total":
+            if value not in TOTALS:
+                raise bad_value(f"_total={value[:40]!r}: use none, estimate or accurate.", name)
+            req.total = value
+            req.echo.append((name, value))
         elif name == "_elements":
             req.elements = [e.strip() for e in value.split(",") if e.strip()]
             req.echo.append((name, value))
@@ -180,48 +194,37 @@ class SearchEngine:
         param = self._param(rtype, name)
         if chained:
             return self._chain(tenant, rtype, param, modifier, chained, value, base_urls, rid_column)
+        part, _, rest = modifier.partition(":")
+        if part in param.parts:  # name:family -> family (a part declared by the parameter)
+            return self._criterion(tenant, rtype, f"{part}:{rest}" if rest else part, value, base_urls, rid_column)
         if modifier and modifier not in MODIFIERS[param.type] and not (param.type == "reference"
                                                                         and modifier[:1].isupper()):
-            raise bad_value(f"Modifier :{modifier} is not supported on {param.type} parameter {name!r}.", raw_name)
+            known = sorted(MODIFIERS[param.type]) + [p for p in param.parts]
+            raise bad_value(f"Modifier :{modifier[:40]} is not supported on {param.type} parameter {name!r}; "
+                            f"use {', '.join(':' + k for k in known)}.", raw_name)
         if name in ("_id", "_lastUpdated"):
             return self._column_criterion(param, modifier, value, raw_name)
-        table = self._table(param)
-        owned = select(table.c.rid).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.param == name)
+        table, indexed = self._table(param), name
+        if modifier == "text" and param.type == "token":  # the text of the codes, in the string table
+            table, indexed = self.t.string, text_param(name)
+        elif modifier == "of-type":
+            indexed = of_type_param(name)
+        owned = select(table.c.rid).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.param == indexed)
         if modifier == "missing":
             if value not in ("true", "false"):
-                raise bad_value(f"{raw_name} takes true or false, not {value!r}.", raw_name)
+                raise bad_value(f"{raw_name} takes true or false, not {value[:40]!r}.", raw_name)
             return rid_column.not_in(owned) if value == "true" else rid_column.in_(owned)
-        if param.type in ("token", "uri"):
-            matching = self._token_values(param, split_or(value), table)
+        if modifier == "text" and param.type == "token":
+            matching = or_(*[text_clause(table.c.norm, v, raw_name) for v in split_or(value)])
+        elif modifier == "of-type":
+            matching = of_type_values(split_or(value), table, raw_name)
+        elif param.type in ("token", "uri"):
+            matching = token_values(param, split_or(value), table)
         else:
             matching = or_(*[self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)])
         if modifier == "not":
             return rid_column.not_in(owned.where(matching))
         return rid_column.in_(owned.where(matching))
-
-    @staticmethod
-    def _token_values(param: SearchParam, values: list[str], table) -> ColumnElement:
-        """Token alternatives as one ``code IN (...)`` per system, not an OR chain as long as the list."""
-        bare: list[str] = []
-        by_system: dict[str, list[str]] = {}
-        system_only: list[str] = []
-        for value in values:
-            if param.type == "uri" or "|" not in value:
-                bare.append(value)
-                continue
-            system, code = value.split("|", 1)
-            (by_system.setdefault(system, []) if code else system_only).append(code or system)
-
-        def system_is(system: str) -> ColumnElement:
-            return table.c.system.is_(None) if system == "" else table.c.system == system
-
-        def code_in(codes: list[str]) -> ColumnElement:
-            return table.c.code == codes[0] if len(codes) == 1 else table.c.code.in_(codes)
-
-        clauses = [code_in(bare)] if bare else []
-        clauses += [and_(system_is(system), code_in(codes)) for system, codes in by_system.items()]
-        clauses += [system_is(system) for system in system_only]
-        return or_(*clauses)
 
     def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls, rid_column) -> ColumnElement:
         if param is None or param.type != "reference":
@@ -258,13 +261,7 @@ class SearchEngine:
 
     def _value(self, param, modifier, value, raw, table, base_urls) -> ColumnElement:
         if param.type == "string":
-            if modifier == "exact":  # through the norm index: equal strings have equal normal forms
-                return and_(table.c.norm == normalize(value), table.c.exact == value)
-            norm = normalize(value)
-            if modifier == "contains":
-                escaped = norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                return table.c.norm.like(f"%{escaped}%", escape="\\")
-            return and_(table.c.norm >= norm, table.c.norm < norm + "\uffff")
+            return string_clause(table.c.norm, table.c.exact, modifier, value, raw)
         if param.type == "date":
             return date_clause(table.c.low, table.c.high, value, raw)
         return self._reference_value(param, modifier, value, table, base_urls)
@@ -290,13 +287,17 @@ class SearchEngine:
     def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...]) -> SearchResult:
         res = self.t.res
         where = self.where(tenant, req, base_urls)
-        total = conn.execute(select(func.count()).select_from(res).where(*where)).scalar_one()
+        total = None
+        if req.total != "none" or req.summary_count:
+            total = conn.execute(select(func.count()).select_from(res).where(*where)).scalar_one()
         if req.summary_count or req.count == 0:
             return SearchResult(total, [], [])
         query = (select(res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(*where)
-                 .order_by(*self._order(tenant, req)).limit(req.count).offset(req.offset))
+                 .order_by(*self._order(tenant, req)).limit(req.count + 1).offset(req.offset))
         matches = [Stored(req.rtype, r.rid, r.version, r.last_updated, r.body) for r in conn.execute(query)]
-        return SearchResult(total, matches, self._included(conn, tenant, req, matches))
+        more = len(matches) > req.count
+        del matches[req.count:]
+        return SearchResult(total, matches, self._included(conn, tenant, req, matches), more=more)
 
     def run_system(self, conn: Connection, *, tenant: str, requests: list[SearchRequest],
                    base_urls: tuple[str, ...]) -> SearchResult:
@@ -318,7 +319,8 @@ class SearchEngine:
             included += page.included
             room -= len(page.matches)
             offset = 0
-        return SearchResult(total, matches, included)
+        more = not first.summary_count and first.count > 0 and first.offset + first.count < total
+        return SearchResult(None if first.total == "none" else total, matches, included, more=more)
 
     def _order(self, tenant: str, req: SearchRequest) -> list:
         res = self.t.res
@@ -359,40 +361,3 @@ class SearchEngine:
         matched = {(req.rtype, m.rid) for m in matches}
         return self.store.many(conn, tenant=tenant, keys=[k for k in keys if k not in matched])
 
-
-def split_or(value: str) -> list[str]:
-    """Comma-separated alternatives; ``\\,`` is a literal comma."""
-    parts, current, escaped = [], "", False
-    for char in value:
-        if escaped:
-            current += char
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ",":
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [p for p in parts if p != ""] or [""]
-
-
-def date_clause(low_col, high_col, value: str, name: str) -> ColumnElement:
-    prefix = value[:2] if value[:2] in DATE_PREFIXES else "eq"
-    rng = date_range(value[2:] if value[:2] in DATE_PREFIXES else value)
-    if rng is None:
-        raise bad_value(f"{name}={value!r} is not a FHIR date (e.g. 2024-05-01 or ge2024-05-01T10:00:00Z).", name)
-    lo, hi = rng
-    high_excl = high_col if high_col is not low_col else low_col + 0.001
-    inside = and_(low_col >= lo, high_excl <= hi)
-    return {
-        "eq": inside,
-        "ne": not_(inside),
-        "gt": high_excl > hi,
-        "lt": low_col < lo,
-        "ge": or_(high_excl > hi, inside),
-        "le": or_(low_col < lo, inside),
-        "sa": low_col >= hi,
-        "eb": high_excl <= lo,
-    }[prefix]
