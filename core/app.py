@@ -4,20 +4,22 @@ A service's ``create_app(settings)`` calls :func:`create_service_app` and includ
 Every service app then answers ``/livez``, ``/readyz`` and the sandbox-only tenant routes the gateway
 uses (``DELETE /_admin/tenants/{tenant}`` wipes a tenant, ``POST /_admin/tenants/{tenant}/seed``
 seeds it, ``POST /_admin/tenants/{tenant}/reset`` wipes and seeds it in one transaction; ``dry_run=true``
-does the work and rolls it back), checks the admin token of every ``/_admin`` request before reading
+does the work and rolls it back; the seed route answers what it added and what the tenant now holds,
+by kind), checks the admin token of every ``/_admin`` request before reading
 it, renders every error once, in the format of the error raised, and carries the service's peer
 client (``app.state.peers``, see :mod:`core.peers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -53,7 +55,28 @@ class SeedRequest:
             self.progress(done, total)
 
 
-Seeder = Callable[[SeedRequest], None]
+Counts = Mapping[str, int]  # by kind of record: {"identities": 13}, {"Practitioner": 10, "Organization": 7}
+Seeder = Callable[[SeedRequest], Counts]  # loads a tenant; answers how many records of each kind it added
+Census = Callable[[str], Counts]  # how many records of each kind a tenant holds now
+
+
+class SeedAnswer(BaseModel):
+    """What ``POST /_admin/tenants/{tenant}/seed`` answers."""
+
+    tenant: str
+    seeded: dict[str, int] = Field(description="Records added by this call, by kind (0 for what was already there).")
+    total: dict[str, int] | None = Field(
+        None, description="Records the tenant holds now, by kind (seeded or added since); absent when the "
+        "service cannot count them.")
+
+
+def seed_answer(tenant: str, added: Counts, total: Counts | None) -> SeedAnswer:
+    """Both mappings over the same kinds, in the order the service gives them."""
+    kinds = list(dict.fromkeys([*(total or {}), *added]))
+    return SeedAnswer(tenant=tenant, seeded={k: int(added.get(k, 0)) for k in kinds},
+                      total=None if total is None else {k: int(total.get(k, 0)) for k in kinds})
+
+
 Count = Annotated[AsciiInt, Query(ge=0, le=MAX_GENERATED)]
 DryRun = Annotated[bool, Query(description="Do the work and roll it back: proves it would succeed.")]
 
@@ -103,7 +126,8 @@ def health_router(db: Database) -> APIRouter:
     return router
 
 
-def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | None) -> APIRouter:
+def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | None,
+                        census: Census | None = None) -> APIRouter:
     router = APIRouter(prefix="/_admin/tenants", tags=[SANDBOX_ONLY])
 
     @router.delete("/{tenant}", status_code=204)
@@ -124,14 +148,16 @@ def tenant_admin_router(settings: ServiceSettings, db: Database, seed: Seeder | 
                 seed(SeedRequest(tenant))
         return Response(status_code=204)
 
-    @router.post("/{tenant}/seed", status_code=204)
+    @router.post("/{tenant}/seed", response_model_exclude_none=True)
     def seed_tenant(tenant: str, request: Request, patients: Count = 0, professionals: Count = 0,
-                    seed_value: Annotated[AsciiInt, Query(alias="seed", ge=0, le=MAX_INT)] = 0) -> Response:
-        """Load the personas (and ``patients``/``professionals`` generated ones) into a tenant (sandbox-only)."""
+                    seed_value: Annotated[AsciiInt, Query(alias="seed", ge=0, le=MAX_INT)] = 0) -> SeedAnswer:
+        """Load the personas (and ``patients``/``professionals`` generated ones) into a tenant; answer the counts."""
         check_admin(request, settings.sandbox)
+        tenant = check_tenant(tenant)
+        added: Counts = {}
         if seed is not None:
-            seed(SeedRequest(check_tenant(tenant), patients=patients, professionals=professionals, seed=seed_value))
-        return Response(status_code=204)
+            added = seed(SeedRequest(tenant, patients=patients, professionals=professionals, seed=seed_value)) or {}
+        return seed_answer(tenant, added, census(tenant) if census is not None else None)
 
     return router
 
@@ -143,6 +169,7 @@ def create_service_app(
     title: str,
     description: str = "",
     seed: Seeder | None = None,
+    census: Census | None = None,
 ) -> FastAPI:
     """A FastAPI app with the kernel's plumbing; the caller includes its routers on it."""
 
@@ -161,8 +188,9 @@ def create_service_app(
     app.state.peers = peers
     app.state.db = db
     app.state.seed = seed
+    app.state.census = census
     install_error_handlers(app)
     app.add_middleware(AdminTokenFirst, settings=settings.sandbox)
     app.include_router(health_router(db))
-    app.include_router(tenant_admin_router(settings, db, seed))
+    app.include_router(tenant_admin_router(settings, db, seed, census))
     return app

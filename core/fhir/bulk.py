@@ -105,20 +105,22 @@ class BulkLoader:
 
     def load(self, conn: Connection, *, tenant: str, resources: Iterable[dict], stamp: tuple[str, float],
              base_urls: tuple[str, ...] = (), skip_existing: bool = False, history: bool = True,
-             chunk: int = 2000) -> int:
+             chunk: int = 2000, tally: dict[str, int] | None = None) -> int:
         # The cyclic garbage collector takes ~20% of a load: it keeps walking the chunk of (acyclic)
         # dicts and tuples being prepared. It is paused for the load, and runs once afterwards.
         enabled = gc.isenabled()
         gc.disable()
         try:
             return self._load(conn, tenant=tenant, resources=resources, stamp=stamp, base_urls=base_urls,
-                              skip_existing=skip_existing, history=history, chunk=chunk)
+                              skip_existing=skip_existing, history=history, chunk=chunk,
+                              tally={} if tally is None else tally)
         finally:
             if enabled:
                 gc.enable()
 
     def _load(self, conn: Connection, *, tenant: str, resources: Iterable[dict], stamp: tuple[str, float],
-              base_urls: tuple[str, ...], skip_existing: bool, history: bool, chunk: int) -> int:
+              base_urls: tuple[str, ...], skip_existing: bool, history: bool, chunk: int,
+              tally: dict[str, int]) -> int:
         inserted = 0
         for batch in self.prepare(resources, tenant=tenant, stamp=stamp, chunk=chunk, base_urls=base_urls):
             if skip_existing:
@@ -136,4 +138,6 @@ class BulkLoader:
                 rows = [row for p in batch for row in p.index[kind]]
                 executemany(conn, getattr(self.tables, kind).name, columns, rows)
             inserted += len(batch)
+            for item in batch:
+                tally[item.key[0]] = tally.get(item.key[0], 0) + 1
         return inserted

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -95,6 +95,13 @@ class FhirStore:
             self._live = (f"SELECT version, last_updated, body FROM {self.t.res.name} WHERE tenant = {mark} "
                           f"AND rtype = {mark} AND rid = {mark} AND deleted = {'0' if mark == '?' else 'false'}")
         return self._live
+
+    def counts(self, conn: Connection, *, tenant: str) -> dict[str, int]:
+        """How many live resources of each type the tenant holds (deleted ones left out)."""
+        res = self.t.res
+        rows = conn.execute(select(res.c.rtype, func.count()).where(res.c.tenant == tenant, res.c.deleted.is_(False))
+                            .group_by(res.c.rtype))
+        return {rtype: count for rtype, count in rows}
 
     def version(self, conn: Connection, *, tenant: str, rtype: str, rid: str, version: int) -> Stored | None:
         h = self.t.hist
@@ -216,17 +223,19 @@ class FhirStore:
 
     # bulk loading --------------------------------------------------------------------------------
     def bulk_load(self, conn: Connection, *, tenant: str, resources: Iterable[dict], base_urls: tuple[str, ...] = (),
-                  skip_existing: bool = False, history: bool = True, chunk: int = 2000) -> int:
+                  skip_existing: bool = False, history: bool = True, chunk: int = 2000,
+                  tally: dict[str, int] | None = None) -> int:
         """Insert many new resources (version 1) with one driver ``executemany`` per table and chunk.
 
         For trusted, generated content (seeds): no model validation and no per-row statement building,
         but the same stamping and the same index rows as :meth:`create` (see :mod:`core.fhir.bulk`). Each
         resource must carry its ``id``. With ``skip_existing`` ids already stored (or repeated) are left
         alone, so a seed can run twice. ``history=False`` leaves version 1 out of the history table (half
-        the disk for a read-only service that offers no vread/_history). Returns how many were inserted.
+        the disk for a read-only service that offers no vread/_history). Returns how many were inserted;
+        ``tally`` (when given) is incremented by the number inserted of each resource type.
         """
         from core.fhir.bulk import BulkLoader  # bulk builds on this module's stamping helpers
 
         return BulkLoader(self.spec, self.t).load(conn, tenant=tenant, resources=resources, stamp=now(),
                                                   base_urls=base_urls, skip_existing=skip_existing,
-                                                  history=history, chunk=chunk)
+                                                  history=history, chunk=chunk, tally=tally)

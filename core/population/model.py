@@ -74,6 +74,44 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Equipment:
+    """An authorised heavy equipment (équipement matériel lourd, EML) of a FINESS site (Annuaire Device)."""
+
+    arhgos: str  # ARHGOS authorisation number, e.g. "63-63-10001"
+    type: str  # TRE_R272 EquipementMaterielLourd code, e.g. "05602" scanographe
+    manufacturer: str
+    serial: str
+    authorised: date  # dateDecision
+    start: date  # date de première mise en œuvre
+    end: date  # end of the authorisation
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An authorised healthcare activity of a FINESS site (Annuaire HealthcareService, activité de soins)."""
+
+    arhgos: str
+    activity: str  # TRE_R274 ActiviteSanitaireRegulee, e.g. "01" médecine
+    modality: str  # TRE_R275 ModaliteActivite
+    form: str  # TRE_R276 FormeActivite, e.g. "07" chirurgie ambulatoire
+    authorised: date
+    start: date
+    end: date
+    active: bool = True
+
+
+# NAF rév. 2 (INSEE) activity of each kind of structure: the APE code (activiteINSEE, TRE_R75). 86.10Z for a
+# hospital is the IG example's value; the others are the INSEE classes for these activities.
+APE_BY_KIND = {
+    "hospital-ej": "86.10Z", "hospital-eg": "86.10Z", "pharmacy-ej": "47.73Z", "pharmacy": "47.73Z",
+    "laboratory-ej": "86.90B", "laboratory": "86.90B", "gp-practice": "86.21Z", "cabinet": "86.22C",
+    "dental-practice": "86.23Z", "nursing-practice": "86.90D", "midwife-practice": "86.90D",
+    "physio-practice": "86.90E", "podiatry-practice": "86.90E",
+}
+
+
+@dataclass(frozen=True)
 class Organization:
     """A structure: legal entity (EJ) or geographical entity (EG), as in FINESS / the RASS."""
 
@@ -92,6 +130,14 @@ class Organization:
     phone: str | None = None
     mailboxes: tuple[Mailbox, ...] = ()
     active: bool = True
+    rpps_rang: str | None = None  # RPPS-rang of a cabinet: its holder's RPPS + a 3-digit rank
+    equipment: tuple[Equipment, ...] = ()  # authorised heavy equipment (FINESS sites)
+    activities: tuple[Activity, ...] = ()  # authorised healthcare activities (FINESS sites)
+
+    @property
+    def ape(self) -> str:
+        """The structure's APE code (NAF rév. 2), from its kind; empty for a kind without one."""
+        return APE_BY_KIND.get(self.kind, "")
 
     @property
     def id_nat_struct(self) -> str:

@@ -11,7 +11,9 @@ from datetime import date
 
 from core.identifiers import INS_NIA_OID
 from core.population.model import (
+    Activity,
     Address,
+    Equipment,
     Ins,
     Mailbox,
     Organization,
@@ -97,6 +99,23 @@ def _org_boxes(domain: str, *boxes: tuple[str, str, str, str]) -> tuple[Mailbox,
                  for local, kind, description, service in boxes)
 
 
+# The CH des Volcans' authorisations (FINESS, from ARHGOS): a scanner, an MRI and the one it replaced; medicine,
+# surgery and ambulatory surgery. 05602 (scanographe) and form 07 (chirurgie ambulatoire) are the documented
+# examples (AS-DOC device.md, healthcare-service.md); 06201 (IRM), modality 00 and form 01 are unconfirmed (U).
+CH_VOLCANS_EQUIPMENT: tuple[Equipment, ...] = (
+    Equipment("63-63-10001", "05602", "SIEMENS HEALTHINEERS", "SOMATOM-630117", date(2019, 5, 14),
+              date(2019, 11, 4), date(2029, 11, 3)),
+    Equipment("63-63-10002", "06201", "GE HEALTHCARE", "SIGNA-630244", date(2021, 3, 2), date(2021, 9, 20),
+              date(2031, 9, 19)),
+    Equipment("63-63-10003", "05602", "GE HEALTHCARE", "LIGHTSPEED-630051", date(2009, 6, 30), date(2010, 1, 11),
+              date(2019, 11, 3), active=False),
+)
+CH_VOLCANS_ACTIVITIES: tuple[Activity, ...] = (
+    Activity("63-63-20001", "01", "00", "01", date(2018, 4, 12), date(2018, 6, 1), date(2030, 5, 31)),
+    Activity("63-63-20002", "02", "00", "01", date(2018, 4, 12), date(2018, 6, 1), date(2030, 5, 31)),
+    Activity("63-63-20003", "02", "00", "07", date(2018, 4, 12), date(2018, 6, 1), date(2030, 5, 31)),
+)
+
 # Persona structures: FINESS 638xxxxxC, SIREN 81234xxxC / 26630xxxC (public body), all Luhn-valid. The
 # generator uses other ranges (see generator.py), so the two never collide.
 ORGANIZATIONS: tuple[Organization, ...] = (
@@ -109,7 +128,8 @@ ORGANIZATIONS: tuple[Organization, ...] = (
                                       ("accueil", "ORG", "Accueil et admissions", "Admissions"),
                                       ("cardiologie", "ORG", "Secrétariat de cardiologie", "Cardiologie"),
                                       ("maternite", "ORG", "Secrétariat de la maternité", "Maternité"),
-                                      ("dpi", "APP", "Dossier patient informatisé (envois automatiques)", ""))),
+                                      ("dpi", "APP", "Dossier patient informatisé (envois automatiques)", "")),
+                 equipment=CH_VOLCANS_EQUIPMENT, activities=CH_VOLCANS_ACTIVITIES),
     Organization("pharmacie-du-centre-ej", "SELARL PHARMACIE DU CENTRE", "pharmacy-ej", "EJ", finess="638000034",
                  siren="812345015", address=_address("3 place de Jaude"), phone="04 73 00 20 00"),
     Organization("pharmacie-du-centre", "PHARMACIE DU CENTRE", "pharmacy", "EG", finess="638000042",
@@ -134,7 +154,8 @@ ORGANIZATIONS: tuple[Organization, ...] = (
     # The real PSC sandbox account of ROBERT SPECIALISTE0021889 practises in his own cabinet in Paris 9e
     # (conformance/psc/userinfo-example.json: SubjectOrganization, Secteur_Activite SA07).
     Organization("cabinet-specialiste", "CABINET M SPECIALISTE0021889", "cabinet", "EG", siren="812345049",
-                 siret="81234504900017", sector="SA07", address=Address("1 rue Pasteur", "75009", "Paris", "75109")),
+                 siret="81234504900017", sector="SA07", address=Address("1 rue Pasteur", "75009", "Paris", "75109"),
+                 rpps_rang="99700218896001"),
 )
 
 
@@ -151,7 +172,7 @@ def _cps(number: str) -> tuple[SmartCard, ...]:
 PROFESSIONALS: tuple[Professional, ...] = (
     Professional("robert-specialiste", "99700218896", "SPECIALISTE0021889", "ROBERT", "M", "10",
                  exercise_civility="DR",
-                 situations=(Situation("1000000101", "cabinet-specialiste", mode="L"),),
+                 situations=(Situation("1000000101", "cabinet-specialiste", mode="L", role="FON-AU"),),
                  mailboxes=_per("robert.specialiste0021889@medecin.mssante.fr"), cards=_cps("3199000001"),
                  note="ANS test professional (PSC userinfo SubjectNameID 899700218896)."),
     Professional("kit-doc", "99700427869", "DOC0042786", "KIT", "M", "10", exercise_civility="DR",
@@ -160,33 +181,33 @@ PROFESSIONALS: tuple[Professional, ...] = (
                  note="ANS test professional (PSC test tokens, idNat_PS 899700427869)."),
     Professional("dr-leroy", "99799000015", "LEROY", "Claire", "MME", "10", exercise_civility="DR",
                  specialty="SM54",
-                 situations=(Situation("1000000103", "msp-des-puys",
+                 situations=(Situation("1000000103", "msp-des-puys", role="FON-AU",
                                        mailboxes=_per("dr.leroy@msp-des-puys.mssante.fr")),),
                  mailboxes=_per("claire.leroy@medecin.mssante.fr"), cards=_cps("3199000003"),
                  note="General practitioner (médecin traitant) in a maison de santé."),
     Professional("dr-benali", "99799000023", "BENALI", "Karim", "M", "10", exercise_civility="DR",
                  specialty="SM04",
-                 situations=(Situation("1000000104", "ch-volcans", mode="S",
+                 situations=(Situation("1000000104", "ch-volcans", mode="S", role="FON-AU",
                                        mailboxes=_per("karim.benali@ch-volcans.mssante.fr")),),
                  cards=_cps("3199000004"), note="Hospital cardiologist; his mailbox belongs to his situation."),
     Professional("pharmacien-girard", "99799000031", "GIRARD", "Luc", "M", "21",
-                 situations=(Situation("1000000105", "pharmacie-du-centre"),),
+                 situations=(Situation("1000000105", "pharmacie-du-centre", role="FON-02"),),
                  mailboxes=_per("luc.girard@pharmacien.mssante.fr"), cards=_cps("3199000005"),
                  note="Pharmacist owning the Pharmacie du Centre (dispenses e-prescriptions)."),
     Professional("biologiste-nguyen", "99799000049", "NGUYEN", "Minh", "M", "21",
-                 situations=(Situation("1000000106", "labo-des-domes"),),
+                 situations=(Situation("1000000106", "labo-des-domes", role="FON-AU"),),
                  mailboxes=_per("minh.nguyen@labo-des-domes.mssante.fr"), cards=_cps("3199000006"),
                  note="Pharmacist biologist at the Laboratoire des Dômes (sends results)."),
     Professional("infirmiere-petit", "99799000056", "PETIT", "Amélie", "MME", "60",
-                 situations=(Situation("1000000107", "ch-volcans", mode="S"),),
+                 situations=(Situation("1000000107", "ch-volcans", mode="S", role="FON-AU"),),
                  mailboxes=_per("amelie.petit@infirmier.mssante.fr"), cards=_cps("3199000007"),
                  note="Hospital nurse."),
     Professional("sage-femme-roux", "99799000064", "ROUX", "Léa", "MME", "50",
-                 situations=(Situation("1000000108", "ch-volcans", mode="S",
+                 situations=(Situation("1000000108", "ch-volcans", mode="S", role="FON-AU",
                                        mailboxes=_per("lea.roux@ch-volcans.mssante.fr")),),
                  cards=_cps("3199000008"), note="Midwife at the maternity of the CH des Volcans."),
     Professional("kine-de-la-fontaine", "99799000072", "DE LA FONTAINE", "Jean-Baptiste", "M", "70",
-                 situations=(Situation("1000000109", "msp-des-puys"),),
+                 situations=(Situation("1000000109", "msp-des-puys", role="FON-AU"),),
                  mailboxes=_per("jean-baptiste.delafontaine@msp-des-puys.mssante.fr"), cards=_cps("3199000009"),
                  note="Physiotherapist (masseur-kinésithérapeute); composite first name, particle surname."),
     Professional("dr-faure", "99799000080", "FAURE", "Henri", "M", "10", exercise_civility="DR", specialty="SM54",

@@ -12,9 +12,10 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from core.population.geography import COMMUNES
-from core.population.model import Address, Mailbox, Organization, assemble
+from core.population.model import Activity, Address, Equipment, Mailbox, Organization, assemble
 from core.population.names import FAMILY_NAMES, STREETS
 
 # PER mailbox domains by TRE_G15 profession; that operators use such domains is plausible, not confirmed (U).
@@ -41,6 +42,13 @@ ORG_BOXES = {  # kind -> ((local part, type, description, probability), ...)
     "pharmacy": (("contact", "ORG", "Officine", 0.7), ("lgo", "APP", "Logiciel de gestion d'officine", 0.3)),
     "laboratory": (("resultats", "ORG", "Résultats de biologie", 1.0), ("sil", "APP", "Système de laboratoire", 0.9)),
 }
+# Authorisations of generated hospitals (Annuaire Device / HealthcareService). 05602 and form 07 are the
+# documented examples; 06201 (IRM), 05701 (caméra à scintillation), modality 00 and form 01 are unconfirmed (U).
+EQUIPMENT_TYPES = (("05602", 1.0), ("06201", 0.6), ("05701", 0.2))
+MANUFACTURERS = ("SIEMENS HEALTHINEERS", "GE HEALTHCARE", "PHILIPS", "CANON MEDICAL SYSTEMS")
+ACTIVITIES = (("01", "00", "01", 1.0), ("02", "00", "01", 0.9), ("02", "00", "07", 0.8), ("14", "00", "01", 0.5))
+FIRST_DECISION = date(2016, 1, 1)
+EXPIRED_BEFORE = date(2026, 1, 1)  # fixed, so the output never depends on today's date
 DOUBLED = str.maketrans("0123456789", "0246813579")  # digit -> digit sum of its double
 PRACTICE_BOXES = (("secretariat", "ORG", "Secrétariat", 0.4),)
 CITIES = tuple(c for c in COMMUNES if "Arrondissement" not in c.name)
@@ -79,6 +87,44 @@ def _of(city: str) -> str:
 OF_CITY = {c.cog: _of(c.name) for c in CITIES}
 
 
+def authorisations(seed: int, oid: str, department: str,
+                   counter: list[int]) -> tuple[tuple[Equipment, ...], tuple[Activity, ...]]:
+    """A hospital's heavy equipment and healthcare activities, drawn from a stream of its own.
+
+    The stream depends on the seed and the structure only, so adding this left every other generated value
+    unchanged. ARHGOS numbers are ``<department>-<department>-<serial>`` (the IG examples look like
+    ``93-93-1905``; what the two groups mean is not documented (U)); serials start at 30001, clear of the personas.
+    """
+    rnd = random.Random(f"authorisations/{seed}/{oid}").random
+    area = department[:2].replace("2A", "20").replace("2B", "20")
+
+    def number() -> str:
+        counter[0] += 1
+        return f"{area}-{area}-{30000 + counter[0]}"
+
+    def period() -> tuple[date, date, date]:
+        decided = FIRST_DECISION + timedelta(days=int(rnd() * 2500))
+        start = decided + timedelta(days=30 + int(rnd() * 300))
+        return decided, start, start + timedelta(days=3652)
+
+    equipment = []
+    for code, share in EQUIPMENT_TYPES:
+        if rnd() < share:
+            decided, start, end = period()
+            brand = MANUFACTURERS[int(rnd() * len(MANUFACTURERS))]
+            equipment.append(assemble(Equipment, {
+                "arhgos": number(), "type": code, "manufacturer": brand, "serial": f"SN{oid[4:]}-{code}",
+                "authorised": decided, "start": start, "end": end, "active": end >= EXPIRED_BEFORE}))
+    activities = []
+    for activity, modality, form, share in ACTIVITIES:
+        if rnd() < share:
+            decided, start, end = period()
+            activities.append(assemble(Activity, {
+                "arhgos": number(), "activity": activity, "modality": modality, "form": form,
+                "authorised": decided, "start": start, "end": end, "active": end >= EXPIRED_BEFORE}))
+    return tuple(equipment), tuple(activities)
+
+
 @dataclass
 class Structures:
     """Generated organisations, the ids usable per kind, and each one's MSSanté domain."""
@@ -94,6 +140,7 @@ def build_structures(seed: int, needs: dict[str, int], rnd_source: random.Random
     out = Structures()
     finess_counters: dict[str, int] = {}
     counters = {"public": 0, "private": 0, "org": 0}
+    arhgos = [0]
 
     def finess(department: str) -> str:
         prefix = department[:2]
@@ -140,6 +187,9 @@ def build_structures(seed: int, needs: dict[str, int], rnd_source: random.Random
                 own = siren(public=False)
                 identifiers = {"siren": own, "siret": luhn(f"{own}0001")}
             oid_number = counters["org"] + 1
+            if kind == "hospital-eg":
+                equipment, activities = authorisations(seed, f"org-{seed}-{oid_number}", city.department, arhgos)
+                identifiers = {**identifiers, "equipment": equipment, "activities": activities}
             domain = f"{prefix}-{CITY_SLUGS[city.cog]}-{oid_number}.mssante.fr"
             boxes = tuple(assemble(Mailbox, {"address": f"{local}@{domain}", "type": type_, "description": text})
                           for local, type_, text, p in ORG_BOXES.get(kind, PRACTICE_BOXES) if rnd() < p)

@@ -84,8 +84,9 @@ def _stream(seed: int, count: int, structures: Structures, rnd_source: random.Ra
         orgs = by_kind[kind]
         org = orgs[int(rnd() * len(orgs))]
         boxes = (mailbox(local, domains[org]),) if active and mode == "S" and rnd() < 0.2 else ()
+        # FON-AU is the fonction of both situations the IG examples show (DP/PP19DP-PractitionerRole-*.fsh)
         return assemble(Situation, {"id": f"2{number:09d}", "organization": org, "mode": mode, "mailboxes": boxes,
-                                    "active": active})
+                                    "role": "FON-AU", "active": active})
 
     situation_number = 0
     for n in range(1, count + 1):

@@ -15,7 +15,7 @@ from core.fhir.router import FhirService
 from core.settings import ServiceSettings
 from services.annuaire_sante.auth import ApiKeyGuard
 from services.annuaire_sante.routers import extractions
-from services.annuaire_sante.seed import make_seeder
+from services.annuaire_sante.seed import make_census, make_seeder
 from services.annuaire_sante.settings import annuaire_settings
 from services.annuaire_sante.spec import SPEC
 
@@ -28,6 +28,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     guard = ApiKeyGuard(keys=list(settings.api_keys), rate_limit=settings.rate_limit)
     fhir = FhirService(SPEC, db, settings, path=FHIR_PATH, title="Annuaire Santé (sandbox)", guard=guard)
     app = create_service_app(settings, db, title="Annuaire Santé (sandbox)", seed=make_seeder(fhir, settings),
+                             census=make_census(fhir),
                              description="Read-only FHIR directory of health professionals and structures "
                              "(RPPS, FINESS, MSSanté), with the extraction files.")
     fhir.install(app)

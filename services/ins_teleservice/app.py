@@ -23,8 +23,9 @@ def create_app(settings: InsTeleserviceSettings | None = None) -> FastAPI:
         settings = InsTeleserviceSettings.for_slug(settings.slug, settings.sandbox,
                                                    **settings.model_dump(include={"database_url", "url"}))
     db = Database(settings.resolved_database_url, prefix="ins_teleservice", metadata=metadata)
+    seeder = Seeder(db)
     app = create_service_app(settings, db, title="INS teleservice (INSi)", description=DESCRIPTION,
-                             seed=Seeder(db))
+                             seed=seeder, census=seeder.census)
     app.include_router(soap.router)
     app.include_router(fhir.router)
     app.include_router(admin.router)

@@ -12,7 +12,7 @@ from itertools import islice
 
 from sqlalchemy import Connection
 
-from core.app import SeedRequest
+from core.app import Counts, SeedRequest
 from core.db import Database
 from core.population.model import Patient
 from core.population.personas import personas
@@ -45,8 +45,9 @@ class Seeder:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def __call__(self, request: SeedRequest) -> None:
-        tenant = request.tenant
+    def __call__(self, request: SeedRequest) -> Counts:
+        """Load the tenant; answer how many identities were added (personas and generated ones)."""
+        tenant, added = request.tenant, 0
         with self.db.write() as conn:
             named = persona_identities()
             present = store.existing_pids(conn, tenant=tenant, pids=[p.pid for p in named])
@@ -54,19 +55,26 @@ class Seeder:
                 if person.pid not in present:
                     try:
                         store.insert_identity(conn, tenant=tenant, person=person)
+                        added += 1
                     except store.DuplicateIdentity:
                         pass  # its INS was given to an identity added through the admin API
             if request.patients:
-                self._generated(conn, request)
+                added += self._generated(conn, request)
+        return {"identities": added}
 
-    def _generated(self, conn: Connection, request: SeedRequest) -> None:
+    def census(self, tenant: str) -> Counts:
+        """How many identities the tenant holds now (seeded or added through the admin API)."""
+        with self.db.read() as conn:
+            return {"identities": store.count_identities(conn, tenant=tenant)}
+
+    def _generated(self, conn: Connection, request: SeedRequest) -> int:
         from core.population.generator import gc_paused
 
         with gc_paused():  # a million short-lived records: collections would walk them for nothing
-            self._load(conn, request)
+            return self._load(conn, request)
 
-    def _load(self, conn: Connection, request: SeedRequest) -> None:
-        total, done = request.patients, 0
+    def _load(self, conn: Connection, request: SeedRequest) -> int:
+        total, done, inserted = request.patients, 0, 0
         request.report(0, total)
         for batch in chunks(generated_patients(total, request.seed), CHUNK):
             identities, histories = [], []
@@ -75,6 +83,7 @@ class Seeder:
                     row, former = generated_rows(patient, request.tenant)
                     identities.append(row)
                     histories.extend(former)
-            store.bulk_insert(conn, identities=identities, histories=histories)
+            inserted += store.bulk_insert(conn, identities=identities, histories=histories)
             done += len(batch)
             request.report(done, total)
+        return inserted

@@ -102,12 +102,14 @@ def existing_pids(conn: Connection, *, tenant: str, pids: Iterable[str]) -> set[
     return set(conn.execute(stmt).scalars())
 
 
-def bulk_insert(conn: Connection, *, identities: list[tuple], histories: list[tuple]) -> None:
+def bulk_insert(conn: Connection, *, identities: list[tuple], histories: list[tuple]) -> int:
     """The fast path of large seeds: the driver's executemany, rows already in column order.
 
     Rows whose id or INS already exists are skipped (``ON CONFLICT DO NOTHING``), so a seed is idempotent;
-    a history row is kept only when its identity is a generated one now in the table.
+    a history row is kept only when its identity is a generated one now in the table. Returns how many
+    identities were inserted (the driver sums the rows of an ``executemany``).
     """
+    inserted = 0
     sqlite = conn.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     cursor = conn.connection.driver_connection.cursor()
@@ -120,6 +122,7 @@ def bulk_insert(conn: Connection, *, identities: list[tuple], histories: list[tu
                 f"INSERT INTO {identity.name} ({', '.join(IDENTITY_COLUMNS)}) "
                 f"VALUES ({', '.join([mark] * len(IDENTITY_COLUMNS))}) ON CONFLICT DO NOTHING", identities,
             )
+            inserted = max(cursor.rowcount, 0)
         if histories:
             cursor.executemany(
                 f"INSERT INTO {history.name} ({', '.join(HISTORY_COLUMNS)}) "
@@ -131,6 +134,7 @@ def bulk_insert(conn: Connection, *, identities: list[tuple], histories: list[tu
         if sqlite:
             cursor.execute(f"PRAGMA cache_size={int(cache)}")
         cursor.close()
+    return inserted
 
 
 def count_identities(conn: Connection, *, tenant: str) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import MetaData
 
-from core.app import Seeder, SeedRequest, create_service_app
+from core.app import Census, Counts, Seeder, SeedRequest, create_service_app
 from core.db import Database
 from core.oidc.clients import CIBA_GRANT
 from core.oidc.endpoints import realm_router
@@ -52,12 +52,25 @@ def provider_config(settings: ProSanteConnectSettings) -> ProviderConfig:
 def make_seeder(provider: Provider, settings: ProSanteConnectSettings) -> Seeder:
     clients = startup_clients(settings.clients_file)  # read and checked now: a bad file stops the start
 
-    def seed(request: SeedRequest) -> None:
+    def seed(request: SeedRequest) -> Counts:
+        """Register the demo clients (written again each time: the file may have changed); answer how many
+        of them the tenant did not hold yet."""
         with provider.db.write() as conn:
+            present = {c.client_id for c in provider.store.clients(conn, tenant=request.tenant)}
             for client in clients:
                 provider.store.put_client(conn, tenant=request.tenant, client=client, now=0.0, replace=True)
+        return {"clients": sum(client.client_id not in present for client in clients)}
 
     return seed
+
+
+def make_census(provider: Provider) -> Census:
+    def census(tenant: str) -> Counts:
+        """How many OIDC clients the tenant holds now (demo ones and those a team registered)."""
+        with provider.db.read() as conn:
+            return {"clients": len(provider.store.clients(conn, tenant=tenant))}
+
+    return census
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
@@ -71,6 +84,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 default_auto=settings.ciba_auto_approve_after)
     provider.extra_grants[CIBA_GRANT] = flow.poll
     app = create_service_app(settings, db, title="Pro Santé Connect (sandbox)", seed=make_seeder(provider, settings),
+                             census=make_census(provider),
                              description="OpenID Connect provider for health professionals: CPS card and e-CPS "
                              "logins, CIBA, userinfo built from the Annuaire Santé.")
     app.state.provider = provider

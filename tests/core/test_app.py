@@ -43,7 +43,8 @@ async def test_admin_routes_require_the_token_when_configured(tmp_path):
         assert_outcome(await c.delete("/_admin/tenants/a"), 401, "GW-0006")
         assert_outcome(await c.delete("/_admin/tenants/a", headers={"Authorization": "Bearer nope"}), 401, "GW-0006")
         assert (await c.delete("/_admin/tenants/a", headers={"Authorization": "Bearer s3cret"})).status_code == 204
-        assert (await c.post("/_admin/tenants/a/seed", headers={"X-Sandbox-Admin-Token": "s3cret"})).status_code == 204
+        seeded = await c.post("/_admin/tenants/a/seed", headers={"X-Sandbox-Admin-Token": "s3cret"})
+        assert (seeded.status_code, seeded.json()) == (200, {"tenant": "a", "seeded": {}})  # no seeder, no census
 
 
 def seeded_app(tmp_path, database_url, **sandbox):
@@ -54,13 +55,17 @@ def seeded_app(tmp_path, database_url, **sandbox):
     settings = ServiceSettings.for_slug("seeded", SandboxSettings(data_dir=tmp_path, **sandbox))
     db = Database(database_url, prefix="seeded", metadata=metadata)
 
-    def seed(request: SeedRequest) -> None:
+    def seed(request: SeedRequest) -> dict[str, int]:
         with db.write() as conn:
             conn.execute(insert(rows).values(tenant=request.tenant, value="persona"))
         if app.state.fail_seed:
             raise RuntimeError("the seeder failed")
+        return {"rows": 1}
 
-    app = create_service_app(settings, db, title="Seeded", seed=seed)
+    def census(tenant: str) -> dict[str, int]:
+        return {"notes": 0, "rows": len(values(tenant))}
+
+    app = create_service_app(settings, db, title="Seeded", seed=seed, census=census)
     app.state.fail_seed = False
 
     @app.put("/rows/{value}")
@@ -131,3 +136,34 @@ async def test_admin_token_is_checked_before_parameters(tmp_path, method, path, 
         assert_outcome(await c.request(method, path, params=params), 401, "GW-0006")
         assert_outcome(await c.request(method, path, params=params, headers={"Authorization": "Bearer s3cret"}),
                        400, "GW-0001" if "Bad_Name" in path else "HTTP-0400")
+
+
+async def test_seed_answers_what_it_added_and_what_the_tenant_holds(tmp_path, database_url, tenant):
+    app = seeded_app(tmp_path, database_url)
+    async with serving(app) as c:
+        await c.put("/rows/mine", headers={"x-sandbox-tenant": tenant})
+        response = await c.post(f"/_admin/tenants/{tenant}/seed")
+        assert response.status_code == 200
+        # every kind the census names appears in both mappings, in its order, 0 when nothing was added
+        assert response.json() == {"tenant": tenant, "seeded": {"notes": 0, "rows": 1},
+                                   "total": {"notes": 0, "rows": 2}}
+        assert list(response.json()["seeded"]) == ["notes", "rows"]
+
+
+async def test_a_failing_seed_answers_500_and_no_counts(tmp_path, database_url, tenant):
+    app = seeded_app(tmp_path, database_url)
+    async with serving(app) as c:
+        app.state.fail_seed = True
+        response = await c.post(f"/_admin/tenants/{tenant}/seed")
+        assert response.status_code == 500 and "seeded" not in response.text
+
+
+async def test_seed_answer_is_described_in_openapi(tmp_path):
+    app = seeded_app(tmp_path, f"sqlite:///{tmp_path}/seeded.db")
+    operation = app.openapi()["paths"]["/_admin/tenants/{tenant}/seed"]["post"]
+    assert "204" not in operation["responses"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/SeedAnswer"}
+    answer = app.openapi()["components"]["schemas"]["SeedAnswer"]
+    assert set(answer["properties"]) == {"tenant", "seeded", "total"}
+    assert set(answer["required"]) == {"tenant", "seeded"}

@@ -38,7 +38,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 select(notes.c.value).where(notes.c.tenant == tenant, notes.c.key == key)
             ).scalar_one_or_none()
 
-    def seed(request: SeedRequest) -> None:
+    def seed(request: SeedRequest) -> dict[str, int]:
         if request.seed == FAILING_SEED:
             raise ValueError(f"the demo seeder refuses seed {FAILING_SEED}")
         asked = f"{request.patients} {request.professionals} {request.seed}"
@@ -51,8 +51,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         total = request.patients + request.professionals
         for done in range(0, total + 1, max(1, total // 4)):
             request.report(done, total)
+        return {"markers": int(first)}
 
-    app = create_service_app(settings, db, title="Demo service", seed=seed)
+    def census(tenant: str) -> dict[str, int]:
+        return {"markers": int(read(tenant, MARKER_KEY) is not None)}
+
+    app = create_service_app(settings, db, title="Demo service", seed=seed, census=census)
     app.state.uploads = 0
 
     @app.get("/notes/{key}")

@@ -168,7 +168,8 @@ async def test_admin_seed_route_still_passes_the_counts(tmp_path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
             response = await client.post("/_admin/tenants/team-h/seed",
                                          params={"patients": 3, "professionals": 2, "seed": 4})
-            assert response.status_code == 204
+            assert response.status_code == 200
+            assert response.json() == {"tenant": "team-h", "seeded": {"markers": 1}, "total": {"markers": 1}}
     assert _note(settings, "team-h", REQUEST_KEY) == "3 2 4"
 
 

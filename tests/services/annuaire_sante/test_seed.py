@@ -2,6 +2,7 @@
 
 import copy
 import json
+import uuid
 
 from sqlalchemy import func, select
 
@@ -26,9 +27,31 @@ def test_seed_loads_personas_and_generated_professionals_once(app, tenant, popul
     assert first["Practitioner"] == len(population.professionals) + GENERATED
     assert first["Organization"] == len(population.organizations) + len(organizations)
     assert first["PractitionerRole"] == sum(len(p.situations) for p in population.professionals) + situations
-    app.state.seed(SeedRequest(tenant, professionals=GENERATED, seed=SEED))
-    app.state.seed(SeedRequest(tenant))
-    assert counts(app, tenant) == first
+    assert app.state.seed(SeedRequest(tenant, professionals=GENERATED, seed=SEED)) == {}  # nothing added again
+    assert app.state.seed(SeedRequest(tenant)) == {}
+    assert counts(app, tenant) == first == app.state.census(tenant)
+
+
+def test_seed_answers_the_resources_it_added_by_type(app, population):
+    organizations, stream = professionals(SEED, GENERATED)
+    situations = sum(len(p.situations) for p in stream)
+    name = f"t-{uuid.uuid4().hex[:12]}"  # PostgreSQL runs share one database
+    added = app.state.seed(SeedRequest(name, professionals=GENERATED, seed=SEED))
+    assert added["Practitioner"] == len(population.professionals) + GENERATED
+    assert added["Organization"] == len(population.organizations) + len(organizations)
+    assert added["PractitionerRole"] == sum(len(p.situations) for p in population.professionals) + situations
+    assert added == counts(app, name)  # every type the seed writes is counted, and counted once
+
+
+async def test_seed_route_answers_added_and_total_counts(app, service, tenant):
+    before = counts(app, tenant)
+    response = await service.post(f"/_admin/tenants/{tenant}/seed", params={"professionals": GENERATED + 3,
+                                                                            "seed": SEED})
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["tenant"] == tenant and answer["total"] == counts(app, tenant)
+    assert answer["seeded"]["Practitioner"] == 3 and set(answer["seeded"]) == set(answer["total"])
+    assert all(answer["total"][t] == before.get(t, 0) + n for t, n in answer["seeded"].items())
 
 
 def test_a_larger_seed_adds_only_the_new_professionals_and_reports_progress(app, tenant):

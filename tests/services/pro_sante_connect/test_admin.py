@@ -118,3 +118,23 @@ def test_the_clients_file_is_loaded_and_checked_at_start(tmp_path):
         create_app(ProSanteConnectSettings.for_slug(SLUG, sandbox, clients_file=bad))
     with pytest.raises(ValueError, match="cannot read it"):
         create_app(ProSanteConnectSettings.for_slug(SLUG, sandbox, clients_file=tmp_path / "missing.yaml"))
+
+
+async def test_seed_answers_the_demo_clients_it_added_and_the_clients_held(tmp_path):
+    import httpx
+
+    from services.pro_sante_connect.clients import DEMO_CLIENTS
+
+    demo = len(DEMO_CLIENTS)
+    sandbox = SandboxSettings(data_dir=tmp_path)
+    app = create_app(ProSanteConnectSettings.for_slug(SLUG, sandbox))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://psc") as http:
+        first = await http.post("/_admin/tenants/team-s/seed")
+        assert first.status_code == 200
+        assert first.json() == {"tenant": "team-s", "seeded": {"clients": demo}, "total": {"clients": demo}}
+        declared = await http.post("/_admin/clients", json={"redirect_uris": ["https://rp.example/cb"]},
+                                   headers={"x-sandbox-tenant": "team-s"})
+        assert declared.status_code == 201
+        again = await http.post("/_admin/tenants/team-s/seed")  # the demo clients are there: none added
+        assert again.json() == {"tenant": "team-s", "seeded": {"clients": 0}, "total": {"clients": demo + 1}}
