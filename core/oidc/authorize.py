@@ -2,7 +2,9 @@
 
 Until the client and its ``redirect_uri`` are known to be genuine, an error is shown to the user and
 never redirected (RFC 6749 §4.1.2.1: no open redirector); after that, errors go back to the client as
-``error``/``error_description``/``state``/``iss`` on the redirect URI.
+``error``/``error_description``/``state``/``iss`` on the redirect URI, by the ``response_mode`` the
+request asked for (``query``, ``fragment`` or ``form_post``, see :mod:`core.oidc.response_modes`) when
+it is one of those, else by ``query``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import Connection
 
 from core.oidc.clients import Client
 from core.oidc.provider import Provider
+from core.oidc.response_modes import RESPONSE_MODES, AuthorizationResponse, with_query
 from core.oidc.store import CodeGrant, Login
+
+__all__ = ["AuthorizationRequest", "AuthorizationResponse", "NoRedirect", "Redirected", "check_request",
+           "issue_code", "with_query"]
 
 CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256, no padding
 
@@ -33,11 +38,11 @@ class NoRedirect(Exception):
 
 
 class Redirected(Exception):
-    """An authorization error sent back to the client on its redirect URI."""
+    """An authorization error sent back to the client on its redirect URI (``response.to_response()``)."""
 
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
+    def __init__(self, response: AuthorizationResponse) -> None:
+        super().__init__(response.params.get("error", ""))
+        self.response = response
 
 
 @dataclass(frozen=True)
@@ -50,20 +55,16 @@ class AuthorizationRequest:
     code_challenge: str | None = None
     login_hint: str | None = None
     acr_values: str | None = None
+    response_mode: str | None = None  # None: query
 
     def as_params(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def with_query(uri: str, params: dict) -> str:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return uri + ("&" if urlsplit(uri).query else "?") + query
-
-
 def error_redirect(provider: Provider, tenant: str, redirect_uri: str, state: str | None, error: str,
-                   description: str) -> Redirected:
-    return Redirected(with_query(redirect_uri, {"error": error, "error_description": description, "state": state,
-                                                "iss": provider.issuer(tenant)}))
+                   description: str, mode: str = "query") -> Redirected:
+    return Redirected(AuthorizationResponse(redirect_uri, {
+        "error": error, "error_description": description, "state": state, "iss": provider.issuer(tenant)}, mode))
 
 
 def check_request(
@@ -82,16 +83,19 @@ def check_request(
         raise NoRedirect("invalid_request", f"redirect_uri {redirect_uri[:200]!r} is not registered for client "
                          f"{client_id!r}; it must equal one of its redirect_uris exactly.")
     state = params.get("state")
+    requested_mode = params.get("response_mode")
+    mode = requested_mode if requested_mode in RESPONSE_MODES else "query"
 
     def fail(error: str, description: str) -> Redirected:
-        return error_redirect(provider, tenant, redirect_uri, state, error, description)
+        return error_redirect(provider, tenant, redirect_uri, state, error, description, mode)
 
+    if requested_mode is not None and requested_mode not in RESPONSE_MODES:
+        raise fail("invalid_request", f"response_mode {requested_mode[:40]!r} is not supported; use one of "
+                   f"{', '.join(RESPONSE_MODES)}.")
     if "authorization_code" not in client.grant_types:
         raise fail("unauthorized_client", "This client is not allowed the authorization_code grant.")
     if params.get("response_type") != "code":
         raise fail("unsupported_response_type", "Only response_type=code is supported.")
-    if params.get("response_mode", "query") != "query":
-        raise fail("invalid_request", "Only response_mode=query is supported.")
     if "request" in params or "request_uri" in params:
         raise fail("request_not_supported", "Request objects are not supported; send plain parameters.")
     scopes = params.get("scope", "").split()
@@ -111,11 +115,13 @@ def check_request(
                    "code_challenge_method=S256.")
     return AuthorizationRequest(client_id=client_id, redirect_uri=redirect_uri, scope=" ".join(dict.fromkeys(scopes)),
                                 state=state, nonce=params.get("nonce"), code_challenge=challenge,
-                                login_hint=params.get("login_hint"), acr_values=params.get("acr_values"))
+                                login_hint=params.get("login_hint"), acr_values=params.get("acr_values"),
+                                response_mode=requested_mode)
 
 
-def issue_code(provider: Provider, conn: Connection, tenant: str, request: AuthorizationRequest, login: Login) -> str:
-    """Open a session for ``login`` and return the redirect carrying its one-time code."""
+def issue_code(provider: Provider, conn: Connection, tenant: str, request: AuthorizationRequest,
+               login: Login) -> AuthorizationResponse:
+    """Open a session for ``login`` and return the response carrying its one-time code."""
     now = time.time()
     sid = str(uuid.uuid4())
     code = secrets.token_urlsafe(32)
@@ -123,5 +129,5 @@ def issue_code(provider: Provider, conn: Connection, tenant: str, request: Autho
     provider.store.add_code(conn, tenant=tenant, code=code, grant=CodeGrant(
         client_id=request.client_id, sid=sid, redirect_uri=request.redirect_uri, code_challenge=request.code_challenge,
         nonce=request.nonce, scope=request.scope, expires_at=now + provider.config.code_ttl))
-    return with_query(request.redirect_uri, {"code": code, "state": request.state, "session_state": sid,
-                                             "iss": provider.issuer(tenant)})
+    params = {"code": code, "state": request.state, "session_state": sid, "iss": provider.issuer(tenant)}
+    return AuthorizationResponse(request.redirect_uri, params, request.response_mode or "query")

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from core.db import Database
 from core.oidc.clients import AUTH_METHODS, GRANT_TYPES
 from core.oidc.keys import ALG, KeyRing
+from core.oidc.response_modes import RESPONSE_MODES
 from core.oidc.store import OidcStore
 from core.oidc.tables import oidc_tables
 from core.settings import ServiceSettings
@@ -119,7 +120,7 @@ class Provider:
             "jwks_uri": self.endpoint(tenant, "/certs"),
             "grant_types_supported": list(cfg.grant_types),
             "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
+            "response_modes_supported": list(RESPONSE_MODES),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [ALG],
             "userinfo_signing_alg_values_supported": [ALG],

@@ -12,9 +12,16 @@ import secrets
 import time
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from core.oidc.authorize import AuthorizationRequest, NoRedirect, Redirected, check_request, issue_code
+from core.oidc.authorize import (
+    AuthorizationRequest,
+    AuthorizationResponse,
+    NoRedirect,
+    Redirected,
+    check_request,
+    issue_code,
+)
 from core.oidc.form import read_form
 from core.oidc.provider import Provider
 from services.pro_sante_connect import pages
@@ -39,8 +46,8 @@ def login_page(request: Request, provider: Provider, tenant: str, request_id: st
 
 
 async def finish(provider: Provider, tenant: str, auth: AuthorizationRequest, login) -> Response:  # noqa: ANN001
-    location = await provider.in_write(lambda conn: issue_code(provider, conn, tenant, auth, login))
-    return RedirectResponse(location, status_code=302)
+    answer = await provider.in_write(lambda conn: issue_code(provider, conn, tenant, auth, login))
+    return answer.to_response(302)
 
 
 @router.get("/auth")
@@ -58,7 +65,7 @@ async def authorize(request: Request, tenant: Tenant, provider: OidcProvider, an
         return pages.render("message.html", status=400, title="Requête d'authentification refusée",
                             message=exc.description, error_code=exc.error)
     except Redirected as exc:
-        return RedirectResponse(exc.location, status_code=302)
+        return exc.response.to_response(302)
     try:
         if auth.login_hint:
             pro = await find_professional(annuaire, settings.annuaire_api_key, auth.login_hint)
@@ -129,10 +136,10 @@ async def login(request: Request, tenant: Tenant, provider: OidcProvider, annuai
         return login_page(request, provider, tenant, request_id, client.display_name if client else auth.client_id,
                           professionals, error=reason, status=400)
 
-    def take(conn) -> str | None:  # noqa: ANN001
+    def take(conn) -> AuthorizationResponse | None:  # noqa: ANN001
         if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
             return None
         return issue_code(provider, conn, tenant, auth, login_of(pro, method))
 
-    location = await provider.in_write(take)
-    return RedirectResponse(location, status_code=303) if location else expired_page()
+    answer = await provider.in_write(take)
+    return answer.to_response(303) if answer else expired_page()

@@ -43,7 +43,9 @@ async def test_an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect(
     ({"scope": "scope_all"}, "invalid_scope"),
     ({"scope": "openid admin"}, "invalid_scope"),
     ({"prompt": "none"}, "login_required"),
-    ({"response_mode": "form_post"}, "invalid_request"),
+    ({"response_mode": "query.jwt"}, "invalid_request"),  # JARM: not supported
+    ({"response_mode": "web_message"}, "invalid_request"),
+    ({"response_mode": ""}, "invalid_request"),
     ({"code_challenge": "abc", "code_challenge_method": "S256"}, "invalid_request"),
     ({"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "plain"},
      "invalid_request"),
