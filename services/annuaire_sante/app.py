@@ -17,7 +17,7 @@ from services.annuaire_sante.auth import ApiKeyGuard
 from services.annuaire_sante.routers import extractions
 from services.annuaire_sante.seed import make_census, make_seeder
 from services.annuaire_sante.settings import annuaire_settings
-from services.annuaire_sante.spec import SPEC
+from services.annuaire_sante.spec import directory_spec
 
 FHIR_PATH = "/fhir/v2"
 
@@ -26,7 +26,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     settings = annuaire_settings(settings)
     db = Database(settings.resolved_database_url, prefix=settings.package)
     guard = ApiKeyGuard(keys=list(settings.api_keys), rate_limit=settings.rate_limit)
-    fhir = FhirService(SPEC, db, settings, path=FHIR_PATH, title="Annuaire Santé (sandbox)", guard=guard)
+    fhir = FhirService(directory_spec(max_count=settings.max_count), db, settings, path=FHIR_PATH,
+                       title="Annuaire Santé (sandbox)", guard=guard)
     app = create_service_app(settings, db, title="Annuaire Santé (sandbox)", seed=make_seeder(fhir, settings),
                              census=make_census(fhir),
                              description="Read-only FHIR directory of health professionals and structures "

@@ -34,6 +34,7 @@ EXT_MAILBOX_METADATA = structure(AS_IG, "as-ext-mailbox-mss-metadata")
 EXT_EMAIL_TYPE = structure(FR_CORE, "fr-core-contact-point-email-type")
 EXT_ORGANIZATION_TYPES = structure(AS_IG, "as-ext-organization-types")
 EXT_INSEE_CODE = structure(FR_CORE, "fr-core-address-insee-code")
+EXT_PHARMACY_LICENCE = structure(AS_IG, "as-ext-organization-pharmacy-licence")
 
 IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
 ORGANIZATION_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307"

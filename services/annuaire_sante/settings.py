@@ -26,6 +26,9 @@ class AnnuaireSanteSettings(ServiceSettings):
         description="Accepted ESANTE-API-KEY values, comma-separated (ANNUAIRE_SANTE_API_KEYS=key1,key2).",
     )
     rate_limit: float = Field(0, ge=0, description="Calls per second allowed per key (the real API: 17); 0 = off.")
+    max_count: int = Field(
+        10_000, ge=1, le=100_000, description="Largest page a search answers (_count above it is lowered to it, "
+        "as FHIR allows); the v2 documentation shows _count=10000.")
     liste_rouge: Literal["hide", "flag"] = Field(
         "hide", description="Mailboxes on the liste rouge: 'hide' them as the open data does, or publish every "
         "mailbox with a listeRouge flag. Applies to what is seeded afterwards.")

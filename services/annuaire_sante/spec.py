@@ -3,15 +3,21 @@
 Parameters follow the Annuaire Santé v2 CapabilityStatement and the ``as-sp-*`` SearchParameters of the
 IG; where the IG expression would also match non-MSS telecoms (``mailbox-mss`` is ``telecom.value``
 there), the email ContactPoints are selected so that a phone number never answers a mailbox search.
+``name:family`` / ``name:given`` are the documented query form of the v2 guide (practitioner.md §4.3);
+``next`` links are ``[base]/_page?id=<cursor>`` (use-case/uc-call-type.md) and ``_count`` goes up to
+the documented 10,000 (advanced/modifying-search-results.md), bounded by ``ANNUAIRE_SANTE_MAX_COUNT``.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
 from services.annuaire_sante import nos
 
 READ_ONLY = frozenset({"read", "search-type"})
 PAGE_SIZE = 50  # the real API answers the first 50 results
+MAX_COUNT = 10_000  # "GET [base]/Device?_count=10000  # Renvoie 10000 équipements"
 
 DATA_TRACE = f"meta.extension.where(url='{nos.EXT_DATA_TRACE}').extension.where(url='systeme-information').value"
 MAILBOX_TYPE = f"telecom.extension.where(url='{nos.EXT_MAILBOX_METADATA}').extension.where(url='type').value"
@@ -36,16 +42,20 @@ def common(rtype: str) -> tuple[SearchParam, ...]:
 SPEC = FhirSpec(
     name="annuaire-sante",
     default_count=PAGE_SIZE,
-    max_count=1000,
+    max_count=MAX_COUNT,
     transactions=False,
+    paging="cursor",
     resources=[
         ResourceSpec("Practitioner", interactions=READ_ONLY, profile=nos.PROFILES["Practitioner"][1], params=(
             *common("Practitioner"),
             SearchParam("identifier-type", "token", "Practitioner.identifier.type", description="RPPS or IDNPS"),
-            SearchParam("name", "string", "Practitioner.name",
-                        description="Any part of the name, civility (prefix) and exercise civility (suffix) included"),
-            SearchParam("family", "string", "Practitioner.name.family", description="Nom d'exercice"),
-            SearchParam("given", "string", "Practitioner.name.given", description="Prénom d'exercice"),
+            SearchParam("name", "string", "Practitioner.name", parts=("family", "given"),
+                        description="Any part of the name, civility (prefix) and exercise civility (suffix) "
+                        "included (:contains, :exact, :text; name:family and name:given as family and given)"),
+            SearchParam("family", "string", "Practitioner.name.family",
+                        description="Nom d'exercice (:contains, :exact, :text)"),
+            SearchParam("given", "string", "Practitioner.name.given",
+                        description="Prénom d'exercice (:contains, :exact, :text)"),
             SearchParam("qualification-code", "token", "Practitioner.qualification.code",
                         description="Profession (TRE_G15), category (TRE_R09) or savoir-faire (TRE_R38)"),
             SearchParam("number-smartcard", "string", f"Practitioner.{SMARTCARD}.where(url='number').value",
@@ -68,12 +78,22 @@ SPEC = FhirSpec(
             SearchParam("name", "string", "Organization.name | Organization.alias",
                         description="Raison sociale or enseigne (:contains, :exact)"),
             SearchParam("address", "string", "Organization.address"),
+            SearchParam("address-line", "string", "Organization.address.line",
+                        description="Street lines of the address (as-sp-address-line)"),
             SearchParam("address-city", "string", "Organization.address.city"),
             SearchParam("address-postalcode", "string", "Organization.address.postalCode",
                         description="Postal code or its beginning (78 for the Yvelines)"),
             SearchParam("type", "token", "Organization.type",
                         description="Entity level (fr-core-cs-v2-3307), sector (TRE_R02), category (TRE_R66)"),
             SearchParam("partof", "reference", "Organization.partOf", targets=("Organization",)),
+            SearchParam("pharmacy-licence", "string",
+                        f"Organization.extension.where(url='{nos.EXT_PHARMACY_LICENCE}').value",
+                        description="Licence number of a pharmacie d'officine (as-sp-pharmacy-licence)"),
         )),
     ],
 )
+
+
+def directory_spec(*, max_count: int = MAX_COUNT) -> FhirSpec:
+    """The directory's API with its largest page (``ANNUAIRE_SANTE_MAX_COUNT``)."""
+    return replace(SPEC, max_count=max_count)

@@ -100,3 +100,39 @@ def test_the_e_cps_phone_approves_a_ciba_request(base, browser):
     assert tokens.status_code == 200
     assert verify(base, tokens.json()["id_token"])["SubjectNameID"] == LEROY
     page.close()
+
+
+def test_form_post_returns_the_code_by_a_post_that_the_page_submits_itself(base, browser):
+    """response_mode=form_post: after the click, Chromium runs the page's one script (allowed by the CSP
+    hash) and POSTs code, state and iss to the redirect URI; no CSP violation is reported."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = urlencode({"response_type": "code", "client_id": "sandbox-spa", "redirect_uri": SPA_REDIRECT,
+                       "scope": "openid scope_all", "state": "browser-fp", "nonce": "nfp", "response_mode": "form_post",
+                       "code_challenge": challenge, "code_challenge_method": "S256"})
+    page = browser.new_page()
+    posted: list[tuple[str, str]] = []
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+
+    def callback(route) -> None:  # noqa: ANN001 - the relying party's redirect URI, answered by the test
+        posted.append((route.request.method, route.request.post_data or ""))
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body="<h1>Reçu</h1>")
+
+    page.route(SPA_REDIRECT + "**", callback)
+    page.goto(f"{base}/pro-sante-connect/wallet/auth?{query}")
+    page.get_by_label("Rechercher un professionnel").fill("leroy")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Se connecter avec l'e-CPS de Claire LEROY").click()
+    page.wait_for_url(SPA_REDIRECT + "**")
+    assert page.inner_text("h1") == "Reçu"
+    method, body = posted[-1]
+    fields = {k: v[0] for k, v in parse_qs(body).items()}
+    assert method == "POST" and fields["state"] == "browser-fp" and fields["iss"] == base + REALM
+    assert not [text for text in console if "Content Security Policy" in text], console
+    tokens = httpx.post(base + REALM + "/protocol/openid-connect/token", data={
+        "grant_type": "authorization_code", "code": fields["code"], "redirect_uri": SPA_REDIRECT,
+        "client_id": "sandbox-spa", "code_verifier": verifier}).json()
+    assert verify(base, tokens["access_token"])["session_state"] == fields["session_state"]
+    page.close()

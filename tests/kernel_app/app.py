@@ -20,7 +20,7 @@ SPEC = FhirSpec(
     resources=[
         ResourceSpec("Patient", params=(
             SearchParam("identifier", "token", "Patient.identifier"),
-            SearchParam("name", "string", "Patient.name"),
+            SearchParam("name", "string", "Patient.name", parts=("family", "given")),
             SearchParam("family", "string", "Patient.name.family"),
             SearchParam("given", "string", "Patient.name.given"),
             SearchParam("birthdate", "date", "Patient.birthDate"),
@@ -53,10 +53,10 @@ SPEC = FhirSpec(
 )
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(settings: ServiceSettings | None = None, spec: FhirSpec = SPEC) -> FastAPI:
     settings = settings or ServiceSettings.for_slug(SLUG)
     db = Database(settings.resolved_database_url, prefix="kernel_demo")
-    fhir = FhirService(SPEC, db, settings, title="Kernel demo FHIR server")
+    fhir = FhirService(spec, db, settings, title="Kernel demo FHIR server")
     app = create_service_app(settings, db, title="Kernel demo")
     fhir.install(app)
     app.state.fhir = fhir

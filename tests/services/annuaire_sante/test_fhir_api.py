@@ -114,8 +114,9 @@ async def test_default_page_is_50_with_next_links_and_total(fhir):
     body = (await fhir.get("/Practitioner")).json()
     assert body["total"] >= GENERATED and len(body["entry"]) == 50
     links = {link["relation"]: link["url"] for link in body["link"]}
-    assert links["next"].startswith(f"http://sandbox.test/t/{fhir.tenant}/annuaire-sante/fhir/v2/Practitioner?")
-    second = (await fhir.get("/Practitioner?" + links["next"].split("?", 1)[1])).json()
+    assert links["self"].startswith(f"http://sandbox.test/t/{fhir.tenant}/annuaire-sante/fhir/v2/Practitioner?")
+    assert links["next"].startswith(f"http://sandbox.test/t/{fhir.tenant}/annuaire-sante/fhir/v2/_page?id=")
+    second = (await fhir.get("/_page?" + links["next"].split("?", 1)[1])).json()
     assert len(second["entry"]) == body["total"] - 50 and not set(ids([e["resource"] for e in second["entry"]])) & set(
         ids([e["resource"] for e in body["entry"]]))
 
