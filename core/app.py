@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from core.admin import AdminTokenFirst, check_admin
+from core.banner import Banner
 from core.codes import Code
 from core.db import Database
 from core.digits import MAX_INT, AsciiInt
@@ -170,8 +171,13 @@ def create_service_app(
     description: str = "",
     seed: Seeder | None = None,
     census: Census | None = None,
+    banner: Banner | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the kernel's plumbing; the caller includes its routers on it."""
+    """A FastAPI app with the kernel's plumbing; the caller includes its routers on it.
+
+    ``seed`` loads a tenant and ``census`` counts what it holds (the seed route answers both); ``banner``
+    is what ``sandbox up`` prints about the service (:mod:`core.banner`).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -189,6 +195,7 @@ def create_service_app(
     app.state.db = db
     app.state.seed = seed
     app.state.census = census
+    app.state.banner = banner
     install_error_handlers(app)
     app.add_middleware(AdminTokenFirst, settings=settings.sandbox)
     app.include_router(health_router(db))
