@@ -27,7 +27,7 @@ BASIC = b"Authorization: Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET
 ANNUAIRE_KEY = b"ESANTE-API-KEY: sandbox-demo-key\r\n"
 PERSONA_RPPS = "99700218896"
 
-# INSi: rechercherInsAvecTraitsIdentite, the SOAP 1.2 request a vendor's LPS sends (headers as in the README).
+# INSi: rechercherInsAvecTraitsIdentite, the SOAP 1.2 request a vendor's LPS sends (as in docs/ins-teleservice.md).
 TRAITS = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"
 SOAP_CONTENT_TYPE = f'application/soap+xml; charset=utf-8; action="{TRAITS}"'
 SOAP_REQUEST = (

@@ -1,7 +1,7 @@
 """The kernel's stable error codes (``details.coding.code`` of every OperationOutcome it emits).
 
 Services define their own prefixes (``INS-``, ``PSC-`` ...). Codes never change meaning once published;
-the README lists them.
+docs/kernel.md (and each service's page in docs/) lists them.
 """
 
 from enum import StrEnum

@@ -6,7 +6,8 @@ in-memory set of known tenants keeps first-use checks off the database.
 
 Reset and delete first prepare (the recorder writes what it holds, every service dry-runs the action),
 then act on each service in turn, each in one transaction of its own, and only then drop the recorded
-exchanges (and the tenant's row); README "Tenants" states what holds when a service fails half-way.
+exchanges (and the tenant's row); docs/gateway.md ("Reset and delete are all or nothing") states what
+holds when a service fails half-way.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class Tenants:
         return row
 
     async def reset(self, name: str) -> dict[str, Any]:
-        """Wipe the tenant on every service, seed it again and forget its recorded exchanges (see README)."""
+        """Wipe the tenant on every service, seed it again and forget its recorded exchanges (see docs/gateway.md)."""
         row = await self.require(name)
         async with self._lock(name):
             path = f"/_admin/tenants/{name}/reset"

@@ -1,6 +1,6 @@
 """The clients every tenant starts with: two documented demo clients, plus those of the clients file.
 
-Demo clients (README "Pro Santé Connect"):
+Demo clients (docs/pro-sante-connect.md):
 - ``sandbox-practice-software``: confidential practice software (secret ``sandbox-practice-secret``,
   ``client_secret_basic``), with authorization code, refresh, client credentials and CIBA;
 - ``sandbox-spa``: a public single-page app (no secret, PKCE required), authorization code and refresh.

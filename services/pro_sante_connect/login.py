@@ -3,7 +3,7 @@
 ``sub`` follows Keycloak's federated-user shape seen in PSC tokens (``f:<provider id>:<user id>``), with
 the idNat_PS as user id so that it is stable across logins and tenants. ``amr`` uses RFC 8176 values:
 smart card + PIN for the CPS card, a software key + PIN for the e-CPS app. PSC's own ``amr`` values are
-not published (unconfirmed; the README says so).
+not published (unconfirmed; docs/pro-sante-connect.md says so).
 """
 
 from __future__ import annotations
