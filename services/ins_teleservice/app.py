@@ -7,13 +7,14 @@ from fastapi import FastAPI
 from core.app import create_service_app
 from core.db import Database
 from services.ins_teleservice.models import metadata
-from services.ins_teleservice.routers import admin, fhir, soap
+from services.ins_teleservice.routers import admin, fhir, soap, software
 from services.ins_teleservice.seed import Seeder
 from services.ins_teleservice.settings import SLUG, InsTeleserviceSettings
 
 DESCRIPTION = (
     "Local stand-in for the CNAM INSi teleservice: SOAP 1.2 at `/lps` (WSDL at `/lps?wsdl`), a FHIR façade "
-    "at `/fhir` (`Patient/$match`, `Patient/$ins-verify`) and sandbox-only identity management."
+    "at `/fhir` (`Patient/$match`, `Patient/$ins-verify`) and sandbox-only management of the identities and of "
+    "the software (IDAM) a tenant accepts."
 )
 
 
@@ -29,4 +30,5 @@ def create_app(settings: InsTeleserviceSettings | None = None) -> FastAPI:
     app.include_router(soap.router)
     app.include_router(fhir.router)
     app.include_router(admin.router)
+    app.include_router(software.router)
     return app

@@ -8,7 +8,7 @@ FHIR and admin routes put the code in ``OperationOutcome.issue.details.coding``.
 
 from enum import StrEnum
 
-# Real INSi codes (TLSI fixtures, README).
+# Real INSi codes (TLSI fixtures, README; the texts they come with are in faults.py).
 SIRAM_100 = "siram_100"  # access refused (subcode)
 DESIR_550 = "desir_550"  # unknown software approval number (IDAM)
 DESIR_560 = "DESIR_560"  # insufficient rights: certificate CN is not INSI-AUTO / INSI-MANU
@@ -48,3 +48,8 @@ class InsCode(StrEnum):
     BAD_IDENTITY = "INS-0041"  # admin identity field missing or of the wrong type
     IDENTITY_EXISTS = "INS-0042"  # an identity with that id or INS exists in the tenant (409)
     IDENTITY_NOT_FOUND = "INS-0043"  # no identity with that id in the tenant (404)
+    BAD_SOFTWARE = "INS-0044"  # software registration: idam/name missing, of the wrong type or malformed
+    SOFTWARE_EXISTS = "INS-0045"  # that IDAM is already accepted in the tenant (registered or by the setting) (409)
+    SOFTWARE_NOT_FOUND = "INS-0046"  # no software registered with that IDAM in the tenant (404)
+    SOFTWARE_FROM_SETTING = "INS-0047"  # that IDAM comes from INS_TELESERVICE_APPROVED_IDAMS: not removable (409)
+    SOFTWARE_LIMIT = "INS-0048"  # the tenant registered MAX_PER_TENANT (100) IDAMs already (409)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from services.ins_teleservice.faults import InsiFault, unknown_idam, wrong_certi
 if TYPE_CHECKING:
     from services.ins_teleservice.envelope import Envelope
 
+logger = logging.getLogger("services.ins_teleservice")
 CTXLPS = "urn:siram:lps:ctxlps"
 CTXBAM = "urn:siram:bam:ctxbam"
 CTXLPS_TAG = f"{{{CTXLPS}}}ContexteLPS"
@@ -84,8 +86,9 @@ def check_lps(envelope: Envelope, element: etree._Element) -> str:
     idam = _text(envelope, software, "IDAM", "ContexteLPS/LPS", code)
     if not (software["IDAM"].get("R") or "").strip():
         raise envelope.fault(code, "ContexteLPS/LPS/IDAM needs its R attribute (e.g. R=\"4\").")
-    if not envelope.settings.idam_approved(idam):
-        raise unknown_idam(idam, message_id=envelope.message_id, status=envelope.status)
+    if not envelope.approvals.approved(idam):
+        raise unknown_idam(message_id=envelope.message_id, status=envelope.status,
+                           advice=envelope.approvals.refused(idam))
     return idam
 
 
@@ -100,4 +103,9 @@ def check_bam(envelope: Envelope, element: etree._Element) -> None:
 
 
 def wrong_cn(envelope: Envelope, cn: str) -> InsiFault:
-    return wrong_certificate(cn, message_id=envelope.message_id, status=envelope.status)
+    settings = envelope.settings
+    advice = (f"The client certificate CN {cn[:64]!r} (header {settings.cert_cn_header}) is not one of "
+              f"{', '.join(settings.allowed_cert_cns)} (settings INS_TELESERVICE_ALLOWED_CERT_CNS, "
+              "INS_TELESERVICE_CERT_CN_CHECK).")
+    logger.warning("INSi DESIR_560: %s", advice)
+    return wrong_certificate(message_id=envelope.message_id, status=envelope.status, advice=advice)

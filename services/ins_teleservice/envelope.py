@@ -2,7 +2,8 @@
 
 Checks run in a fixed order so that each request gets one precise fault: XML, envelope version, media
 type, body shape, ``mustUnderstand`` headers, action (Content-Type ``action=`` and ``wsa:Action``),
-``wsa:MessageID``, client certificate CN (optional), ``ctxlps:ContexteLPS`` (IDAM), ``ctxbam:ContexteBAM``.
+``wsa:MessageID``, client certificate CN (optional), ``ctxlps:ContexteLPS`` (IDAM: the setting's or one the
+tenant registered, :mod:`services.ins_teleservice.software`), ``ctxbam:ContexteBAM``.
 ``wsse:Security`` is accepted as is: the sandbox does not verify SAML assertions.
 """
 
@@ -27,6 +28,7 @@ from services.ins_teleservice.faults import (
     version_mismatch,
 )
 from services.ins_teleservice.settings import InsTeleserviceSettings
+from services.ins_teleservice.software import Approvals
 
 ACTION_PREFIX = "urn:ServiceIdentiteCertifiee:1.0.0:"
 TRAITS = "rechercherInsAvecTraitsIdentite"
@@ -67,8 +69,9 @@ def media_type(content_type: str) -> tuple[str, dict[str, str]]:
 class Envelope:
     """One request being checked; ``fault`` builds faults carrying its ``wsa:MessageID`` once known."""
 
-    def __init__(self, settings: InsTeleserviceSettings) -> None:
+    def __init__(self, settings: InsTeleserviceSettings, approvals: Approvals | None = None) -> None:
         self.settings = settings
+        self.approvals = approvals or Approvals(settings, None)  # which IDAMs the tenant accepts
         self.status = settings.fault_http_status
         self.message_id: str | None = None
 

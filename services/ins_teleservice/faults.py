@@ -20,12 +20,31 @@ WSA = "http://www.w3.org/2005/08/addressing"
 SIRAM = "urn:siram"
 
 
+HELP_HEADER = "x-sandbox-help"  # the sandbox's own advice: kept by the exchange recorder, never in the SOAP text
+# The real texts of the access faults (issue 10 / CNDA recordings, [TLSI] siram_100-desir_500-fake-idam fixture;
+# DESIR_560: the message quoted in the [TLSI] README, whose wording of Reason vs Erreur is not recorded).
+UNKNOWN_IDAM_REASON = ("L'accès par ce progiciel au service n'est pas autorisé. Contactez l'éditeur du progiciel ou "
+                       "votre responsable informatique.")
+UNKNOWN_IDAM_TEXT = "Numéro d'autorisation du logiciel inconnu."
+WRONG_CN_REASON = "Vous ne disposez pas des droits suffisants pour accéder à ce service."
+WRONG_CN_TEXT = "Niveau d'accès insuffisant."
+
+
+def header_safe(text: str) -> str:
+    """ASCII without control characters: a value a client put in its request, quoted in a response header."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+
 class InsiFault(SoapFault):
-    """A fault whose stable code is ``erreur`` (the ``siram:Erreur/@code``), whatever its subcode."""
+    """A fault whose stable code is ``erreur`` (the ``siram:Erreur/@code``), whatever its subcode.
+
+    ``advice`` is the sandbox's own advice (what it accepts, which setting or admin route changes that): it goes
+    in the ``X-Sandbox-Help`` response header, so that the SOAP text stays the real service's.
+    """
 
     def __init__(self, erreur: str, reason: str, *, message_id: str | None, status: int, subcode: str = "",
                  subsubcode: str = "", value: str | None = None, text: str | None = None, extra: str = "",
-                 header: str = "") -> None:
+                 header: str = "", advice: str | None = None) -> None:
         message = f" messageID={quoteattr(message_id)}" if message_id else ""
         detail = (f'{extra}<siram:Erreur xmlns:siram="{SIRAM}" code={quoteattr(erreur)}{message} severite="erreur">'
                   f"{escape(text or reason)}</siram:Erreur>")
@@ -33,6 +52,13 @@ class InsiFault(SoapFault):
                          detail=detail, header=header, namespaces={"wsa": WSA})
         self.erreur = erreur
         self.message_id = message_id
+        self.advice = header_safe(advice) if advice else None
+
+    def render(self) -> Response:
+        response = super().render()
+        if self.advice:
+            response.headers[HELP_HEADER] = self.advice
+        return response
 
 
 def sender(code: InsCode, reason: str, *, message_id: str | None, status: int) -> InsiFault:
@@ -51,17 +77,15 @@ def addressing(code: InsCode, reason: str, *, subcode: str, header: str, message
                      extra=extra)
 
 
-def unknown_idam(idam: str, *, message_id: str | None, status: int) -> InsiFault:
-    """The real answer to an unapproved software (TLSI fixture siram_100-desir_500-fake-idam)."""
-    return InsiFault(DESIR_550, "Accès au service refusé : ce logiciel n'est pas autorisé à appeler INSi.",
-                     message_id=message_id, status=status, subcode=f"soap:{SIRAM_100}",
-                     text=f"Numéro d'autorisation du logiciel (IDAM) inconnu : {idam[:64]}.")
+def unknown_idam(*, message_id: str | None, status: int, advice: str) -> InsiFault:
+    """The real answer to an unapproved software, word for word; ``advice`` says what this sandbox accepts."""
+    return InsiFault(DESIR_550, UNKNOWN_IDAM_REASON, message_id=message_id, status=status,
+                     subcode=f"soap:{SIRAM_100}", text=UNKNOWN_IDAM_TEXT, advice=advice)
 
 
-def wrong_certificate(cn: str, *, message_id: str | None, status: int) -> InsiFault:
-    return InsiFault(DESIR_560, "Accès au service refusé : droits insuffisants pour ce certificat.",
-                     message_id=message_id, status=status, subcode=f"soap:{SIRAM_100}",
-                     text=f"Le CN du certificat client ({cn[:64] or 'absent'}) doit être INSI-AUTO ou INSI-MANU.")
+def wrong_certificate(*, message_id: str | None, status: int, advice: str) -> InsiFault:
+    return InsiFault(DESIR_560, WRONG_CN_REASON, message_id=message_id, status=status, subcode=f"soap:{SIRAM_100}",
+                     text=WRONG_CN_TEXT, advice=advice)
 
 
 def not_understood(qname: tuple[str, str], *, message_id: str | None, status: int) -> InsiFault:

@@ -1,4 +1,5 @@
-"""Tables of the INS teleservice: the identities INSi knows, per tenant, and their former INS (INSHISTO).
+"""Tables of the INS teleservice: the identities INSi knows, per tenant, their former INS (INSHISTO), and the
+software approval numbers (IDAM) a tenant registered.
 
 Traits are stored normalised (uppercase ASCII, spec digest §1.3), so a traits search is one lookup on
 ``(tenant, birth_name, birth_date, sex)``; first names and birth place are then compared on those rows.
@@ -53,6 +54,14 @@ history = Table(
     Column("date_fin", String(10), nullable=True),
     ForeignKeyConstraint(["tenant", "pid"], [identity.c.tenant, identity.c.pid], ondelete="CASCADE"),
     Index("ins_teleservice_history_ins", "tenant", "matricule"),
+)
+
+software = Table(
+    "ins_teleservice_software", metadata,  # IDAMs a tenant registered (the setting's are accepted everywhere)
+    Column("tenant", String(40), primary_key=True),
+    Column("idam", String(64), primary_key=True),  # as sent in ContexteLPS/LPS/IDAM, case kept
+    Column("name", String(200), nullable=True),  # the software's name, for the team's own reference
+    Column("registered_at", String(32), nullable=False),  # UTC, ISO 8601
 )
 
 IDENTITY_COLUMNS = tuple(c.name for c in identity.columns)

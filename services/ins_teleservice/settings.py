@@ -24,7 +24,8 @@ class InsTeleserviceSettings(ServiceSettings):
 
     approved_idams: StrList = Field(
         default_factory=lambda: list(DEMO_IDAMS),
-        description="IDAM values accepted in ContexteLPS/LPS/IDAM; '*' accepts any. Unknown -> siram_100/desir_550.",
+        description="IDAM values accepted in ContexteLPS/LPS/IDAM in every tenant; '*' accepts any. A tenant adds its "
+                    "own through POST /_admin/software. Unknown -> siram_100/desir_550.",
     )
     cert_cn_check: bool = Field(
         False, description="Check the client certificate CN forwarded by a TLS terminator (DESIR_560 when wrong).",

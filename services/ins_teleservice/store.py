@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from services.ins_teleservice.identity import Identity, from_row
-from services.ins_teleservice.models import HISTORY_COLUMNS, IDENTITY_COLUMNS, history, identity
+from services.ins_teleservice.models import HISTORY_COLUMNS, IDENTITY_COLUMNS, history, identity, software
 from services.ins_teleservice.traits import Query
 
 MATCH_LIMIT = 3  # INSi only distinguishes one match from several
@@ -17,6 +17,10 @@ BULK_CACHE_KIB = -256 * 1024  # SQLite page cache during bulk loads (negative: K
 
 class DuplicateIdentity(Exception):
     """An identity with the same id or active INS already exists in the tenant."""
+
+
+class DuplicateSoftware(Exception):
+    """The tenant already registered this IDAM."""
 
 
 def find_by_traits(conn: Connection, *, tenant: str, query: Query, limit: int = MATCH_LIMIT) -> Sequence[Row]:
@@ -139,3 +143,35 @@ def bulk_insert(conn: Connection, *, identities: list[tuple], histories: list[tu
 
 def count_identities(conn: Connection, *, tenant: str) -> int:
     return conn.execute(select(func.count()).select_from(identity).where(identity.c.tenant == tenant)).scalar_one()
+
+
+def software_registered(conn: Connection, *, tenant: str, idam: str) -> bool:
+    stmt = select(software.c.idam).where(software.c.tenant == tenant, software.c.idam == idam)
+    return conn.execute(stmt).first() is not None
+
+
+def list_software(conn: Connection, *, tenant: str) -> Sequence[Row]:
+    """The IDAMs the tenant registered, by IDAM."""
+    return conn.execute(select(software).where(software.c.tenant == tenant).order_by(software.c.idam)).all()
+
+
+def get_software(conn: Connection, *, tenant: str, idam: str) -> Row | None:
+    return conn.execute(select(software).where(software.c.tenant == tenant, software.c.idam == idam)).first()
+
+
+def count_software(conn: Connection, *, tenant: str) -> int:
+    return conn.execute(select(func.count()).select_from(software).where(software.c.tenant == tenant)).scalar_one()
+
+
+def insert_software(conn: Connection, *, tenant: str, idam: str, name: str | None, registered_at: str) -> None:
+    """Register an IDAM; :class:`DuplicateSoftware` when the tenant already did."""
+    try:
+        with conn.begin_nested():
+            conn.execute(software.insert().values(tenant=tenant, idam=idam, name=name, registered_at=registered_at))
+    except IntegrityError as exc:
+        raise DuplicateSoftware(idam) from exc
+
+
+def delete_software(conn: Connection, *, tenant: str, idam: str) -> bool:
+    result = conn.execute(delete(software).where(software.c.tenant == tenant, software.c.idam == idam))
+    return result.rowcount > 0

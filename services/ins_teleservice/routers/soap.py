@@ -14,6 +14,7 @@ from services.ins_teleservice.deps import Db, Settings, Tenant
 from services.ins_teleservice.envelope import Envelope
 from services.ins_teleservice.faults import sender
 from services.ins_teleservice.resultat import resultat
+from services.ins_teleservice.software import Approvals
 
 SOAP_XML = "application/soap+xml; charset=utf-8"
 router = APIRouter(tags=["INSi (SOAP 1.2)"])
@@ -32,7 +33,7 @@ async def lps(request: Request, settings: Settings, db: Db, tenant: Tenant) -> R
     except TooLarge:
         raise sender(InsCode.TOO_LARGE, f"The request is larger than the {settings.max_request_bytes} bytes "
                      "accepted.", message_id=None, status=413) from None
-    envelope = Envelope(settings)
+    envelope = Envelope(settings, Approvals(settings, db, tenant))
     soap = envelope.parse(raw, request.headers)
     with db.read() as conn:
         code, person = insi.answer(conn, envelope, soap.operation, soap.body, tenant)

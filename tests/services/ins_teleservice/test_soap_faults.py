@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.services.ins_teleservice.support import (
@@ -30,6 +32,32 @@ async def test_unknown_idam_is_siram_100_desir_550_with_the_message_id(insi):
     assert found["subcodes"] == ["soap:siram_100"]
     assert (found["code"], found["message_id"]) == ("desir_550", MESSAGE_ID)
     assert found["root"].find(".//siram:Erreur", NS).get("severite") == "erreur"
+
+
+async def test_unknown_idam_fault_has_the_real_texts_and_the_help_outside_the_soap(insi, caplog):
+    """Reason and siram:Erreur word for word as the qualification service (issue 10 / CNDA recordings); the
+    sandbox's advice goes in the X-Sandbox-Help header and a WARNING log line, never in the SOAP text."""
+    with caplog.at_level(logging.WARNING, logger="services.ins_teleservice"):
+        response = await call(insi, envelope(ADRUN, idam="FAKE-IDAM"), action=TRAITS)
+    root = fault(response)["root"]
+    assert root.findtext(".//s:Reason/s:Text", namespaces=NS) == (
+        "L'accès par ce progiciel au service n'est pas autorisé. Contactez l'éditeur du progiciel ou votre "
+        "responsable informatique.")
+    assert root.find(".//s:Reason/s:Text", NS).get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert root.findtext(".//siram:Erreur", namespaces=NS) == "Numéro d'autorisation du logiciel inconnu."
+    assert "SANDBOX-IDAM" not in response.text and "FAKE-IDAM" not in response.text
+    advice = response.headers["x-sandbox-help"]
+    for part in ("'FAKE-IDAM'", "SANDBOX-IDAM-DEMO, SANDBOX-IDAM-CI", "INS_TELESERVICE_APPROVED_IDAMS",
+                 f"POST http://sandbox.test/t/{insi.tenant}/ins-teleservice/_admin/software"):
+        assert part in advice
+    [record] = [r for r in caplog.records if "desir_550" in r.getMessage()]
+    assert record.levelno == logging.WARNING and advice in record.getMessage()
+
+
+async def test_help_header_quotes_a_hostile_idam_safely(insi):
+    response = await call(insi, envelope(ADRUN, idam="É\u2028&#10;X&#13;Y"), action=TRAITS)
+    assert fault(response)["code"] == "desir_550"
+    assert all(" " <= c <= "~" for c in response.headers["x-sandbox-help"])
 
 
 async def test_approved_idams_come_from_settings(make_client):
@@ -227,8 +255,12 @@ async def test_oversized_request_is_413(make_client):
 
 async def test_certificate_cn_check_when_enabled(make_client):
     async with make_client(cert_cn_check=True) as client:
-        found = fault(await call(client, envelope(ADRUN), action=TRAITS))
+        response = await call(client, envelope(ADRUN), action=TRAITS)
+        found = fault(response)
         assert (found["subcodes"], found["code"]) == (["soap:siram_100"], "DESIR_560")
+        assert found["root"].findtext(".//s:Reason/s:Text", namespaces=NS) == (
+            "Vous ne disposez pas des droits suffisants pour accéder à ce service.")  # [TLSI] README
+        assert "INSI-AUTO, INSI-MANU" in response.headers["x-sandbox-help"] and "INSI-" not in response.text
         response = await client.post("/lps", content=envelope(ADRUN).encode(), headers={
             "content-type": f'application/soap+xml; action="{TRAITS}"', "x-ssl-client-cn": "insi-auto"})
         assert fault(response)["code"] == "DESIR_560"

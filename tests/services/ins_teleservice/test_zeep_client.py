@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from zeep import Client
 from zeep.exceptions import Fault
@@ -81,3 +82,32 @@ def test_zeep_gets_a_fault_for_a_fake_idam(client):
     assert [q.localname for q in fault.subcodes] == ["siram_100"]
     erreur = fault.detail.find("{urn:siram}Erreur")
     assert erreur.get("code") == "desir_550" and erreur.get("messageID").startswith("uuid:")
+
+
+def test_zeep_is_accepted_with_an_idam_registered_without_restart(client, live_insi):
+    """A vendor's real IDAM: refused, registered through the tenant admin API, then accepted by the same server."""
+    idam = "ZEEP1TNF51DK"
+    with pytest.raises(Fault):
+        client.service.rechercherInsAvecTraitsIdentite(
+            NomNaissance="ADRUN", Prenom=["ZOE"], Sexe="F", DateNaissance="1975-12-31",
+            _soapheaders=headers(client, idam=idam))
+    response = httpx.post(f"{live_insi}/t/team-zeep/ins-teleservice/_admin/software",
+                          json={"idam": idam, "name": "zeep test"})
+    assert response.status_code == 201, response.text
+    result = client.service.rechercherInsAvecTraitsIdentite(
+        NomNaissance="ADRUN", Prenom=["ZOE"], Sexe="F", DateNaissance="1975-12-31",
+        _soapheaders=headers(client, idam=idam))
+    assert result.CR.CodeCR == "00"
+
+
+def test_the_recorded_fault_keeps_the_sandbox_help(client, live_insi):
+    with pytest.raises(Fault):
+        client.service.rechercherInsAvecTraitsIdentite(
+            NomNaissance="ADRUN", Prenom=["ZOE"], Sexe="F", DateNaissance="1975-12-31",
+            _soapheaders=headers(client, idam="RECORDED-FAKE"))
+    listed = httpx.get(f"{live_insi}/t/team-zeep/_admin/exchanges",
+                       params={"service": "ins-teleservice", "status": "5xx"}).json()["exchanges"]
+    record = httpx.get(f"{live_insi}/_admin/exchanges/{listed[0]['id']}").json()
+    advice = record["response_headers"]["x-sandbox-help"]
+    assert "'RECORDED-FAKE'" in advice and "/t/team-zeep/ins-teleservice/_admin/software" in advice
+    assert "RECORDED-FAKE" not in record["response_body"]  # the SOAP text is the real service's
