@@ -14,6 +14,7 @@ from core.db import Database
 from core.fhir.router import FhirService
 from core.settings import ServiceSettings
 from services.annuaire_sante.auth import ApiKeyGuard
+from services.annuaire_sante.banner import banner
 from services.annuaire_sante.routers import extractions
 from services.annuaire_sante.seed import make_census, make_seeder
 from services.annuaire_sante.settings import annuaire_settings
@@ -29,7 +30,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     fhir = FhirService(directory_spec(max_count=settings.max_count), db, settings, path=FHIR_PATH,
                        title="Annuaire Santé (sandbox)", guard=guard)
     app = create_service_app(settings, db, title="Annuaire Santé (sandbox)", seed=make_seeder(fhir, settings),
-                             census=make_census(fhir),
+                             census=make_census(fhir), banner=banner(settings, FHIR_PATH),
                              description="Read-only FHIR directory of health professionals and structures "
                              "(RPPS, FINESS, MSSanté), with the extraction files.")
     fhir.install(app)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from core.app import create_service_app
 from core.db import Database
+from services.ins_teleservice.banner import banner
 from services.ins_teleservice.models import metadata
 from services.ins_teleservice.routers import admin, fhir, soap, software
 from services.ins_teleservice.seed import Seeder
@@ -26,7 +27,7 @@ def create_app(settings: InsTeleserviceSettings | None = None) -> FastAPI:
     db = Database(settings.resolved_database_url, prefix="ins_teleservice", metadata=metadata)
     seeder = Seeder(db)
     app = create_service_app(settings, db, title="INS teleservice (INSi)", description=DESCRIPTION,
-                             seed=seeder, census=seeder.census)
+                             seed=seeder, census=seeder.census, banner=banner(settings))
     app.include_router(soap.router)
     app.include_router(fhir.router)
     app.include_router(admin.router)

@@ -18,6 +18,7 @@ from core.oidc.endpoints import realm_router
 from core.oidc.provider import Provider, ProviderConfig
 from core.settings import ServiceSettings
 from services.pro_sante_connect import pages
+from services.pro_sante_connect.banner import banner
 from services.pro_sante_connect.ciba import Ciba
 from services.pro_sante_connect.clients import DEFAULT_SCOPE, SCOPES, startup_clients
 from services.pro_sante_connect.routers import admin, ciba, wallet
@@ -84,7 +85,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 default_auto=settings.ciba_auto_approve_after)
     provider.extra_grants[CIBA_GRANT] = flow.poll
     app = create_service_app(settings, db, title="Pro Santé Connect (sandbox)", seed=make_seeder(provider, settings),
-                             census=make_census(provider),
+                             census=make_census(provider), banner=banner(settings, REALM),
                              description="OpenID Connect provider for health professionals: CPS card and e-CPS "
                              "logins, CIBA, userinfo built from the Annuaire Santé.")
     app.state.provider = provider
