@@ -71,3 +71,12 @@ def test_structurally_valid_cogs_have_no_problem(cog: str) -> None:
 def test_invalid_cogs_name_the_fix(cog: str, words: str) -> None:
     problem = cog_problem(cog)
     assert problem is not None and words in problem
+
+
+def test_persona_birth_communes_are_known_to_lookups_but_never_drawn() -> None:
+    """2B020 (Aregno: CORSE ANTHONY, ADRTROIS TOUSSAINT) has a name; 2A020 (ADRTROIS DOMINIQUE) is a valid COG
+    that no real commune holds; neither is in COMMUNES, which the generator draws from."""
+    assert (commune("2B020").name, commune("2B020").postal_code, commune("2B020").department) == (
+        "Aregno", "20220", "2B")
+    assert cog_problem("2A020") is None and commune("2A020") is None
+    assert not {"2B020", "2A020"} & {c.cog for c in COMMUNES}
