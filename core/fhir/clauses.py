@@ -55,27 +55,29 @@ def _like(text: str) -> str:
 
 
 def string_clause(column_norm, column_exact, modifier: str, value: str, name: str) -> ColumnElement:
-    """One string value: prefix, ``:exact``, ``:contains`` or ``:text`` (see the module docstring)."""
+    """One string value: prefix, ``:exact`` or ``:contains`` (``:text`` is :func:`word_clauses`)."""
     if modifier == "exact":  # through the norm index: equal strings have equal normal forms
         return and_(column_norm == normalize(value), column_exact == value)
     norm = normalize(value)
     if modifier == "contains":
         return column_norm.like(f"%{_like(norm)}%", escape="\\")
-    if modifier == "text":
-        return text_clause(column_norm, value, name)
     return and_(column_norm >= norm, column_norm < norm + "\uffff")
 
 
-def text_clause(column_norm, value: str, name: str) -> ColumnElement:
-    """Every word of ``value`` begins a word of the indexed text."""
-    words = normalize(value).split()
+def word_clauses(column_norm, value: str, name: str) -> list[ColumnElement]:
+    """``:text``: one clause per word of ``value``, true when the word begins a word of an indexed text.
+
+    The caller requires each clause of some index row of the resource, so "claire leroy" finds a name
+    whose given and family parts are indexed apart.
+    """
+    words = list(dict.fromkeys(normalize(value).split()))
     if not words:
         raise bad_value(f"{name} needs at least one word to look for.", name)
     if len(words) > 10:
         raise too_many(f"{name} has more than 10 words; shorten it.", name)
-    return and_(*[or_(column_norm.like(f"{_like(word)}%", escape="\\"),
-                      *[column_norm.like(f"%{sep}{_like(word)}%", escape="\\") for sep in WORD_STARTS[1:]])
-                  for word in words])
+    return [or_(column_norm.like(f"{_like(word)}%", escape="\\"),
+                *[column_norm.like(f"%{sep}{_like(word)}%", escape="\\") for sep in WORD_STARTS[1:]])
+            for word in words]
 
 
 def of_type_value(value: str, name: str) -> tuple[str, str]:

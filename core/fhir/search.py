@@ -25,9 +25,9 @@ from core.fhir.clauses import (
     of_type_values,
     split_or,
     string_clause,
-    text_clause,
     token_values,
     too_many,
+    word_clauses,
 )
 from core.fhir.declare import FhirSpec, SearchParam
 from core.fhir.index import of_type_param, parse_reference, text_param
@@ -214,9 +214,10 @@ class SearchEngine:
             if value not in ("true", "false"):
                 raise bad_value(f"{raw_name} takes true or false, not {value[:40]!r}.", raw_name)
             return rid_column.not_in(owned) if value == "true" else rid_column.in_(owned)
-        if modifier == "text" and param.type == "token":
-            matching = or_(*[text_clause(table.c.norm, v, raw_name) for v in split_or(value)])
-        elif modifier == "of-type":
+        if modifier == "text":  # each word in some indexed text of the resource
+            return or_(*[and_(*[rid_column.in_(owned.where(word)) for word in word_clauses(table.c.norm, v, raw_name)])
+                         for v in split_or(value)])
+        if modifier == "of-type":
             matching = of_type_values(split_or(value), table, raw_name)
         elif param.type in ("token", "uri"):
             matching = token_values(param, split_or(value), table)

@@ -57,6 +57,7 @@ async def test_string_text_matches_word_beginnings(fhir, people):
     assert await ids(fhir, "Patient?given:text=marc") == [people["marc"]]
     assert await ids(fhir, "Patient?given:text=marie anne") == [people["anne"]]  # every word, any order
     assert await ids(fhir, "Patient?given:text=marie luc") == []
+    assert await ids(fhir, "Patient?name:text=anne exupery") == [people["anne"]]  # across the parts of a name
     assert await ids(fhir, "Patient?name:text=archal") == []  # inside a word: :contains, not :text
     assert sorted(await ids(fhir, "Patient?name:text=MARC")) == sorted([people["marc"], people["luc"]])
     assert await ids(fhir, "Patient?name:text=100%25") == []  # LIKE wildcards are literal
@@ -64,7 +65,8 @@ async def test_string_text_matches_word_beginnings(fhir, people):
 
 async def test_string_text_refuses_empty_or_long_values(fhir, people):
     assert_outcome(await fhir.get("/Patient?name:text=%20"), 400, "FHIR-0014")
-    assert_outcome(await fhir.get("/Patient?name:text=" + "+".join(["a"] * 11)), 400, "FHIR-0022")
+    assert_outcome(await fhir.get("/Patient?name:text=" + "+".join(f"w{i}" for i in range(11))), 400, "FHIR-0022")
+    assert await ids(fhir, "Patient?name:text=" + "+".join(["anne"] * 11)) == [people["anne"]]  # one word, repeated
 
 
 async def test_token_text_searches_displays_and_identifier_type_text(fhir, people):
