@@ -169,16 +169,22 @@ def _cps(number: str) -> tuple[SmartCard, ...]:
 
 # The two ANS test professionals are reproduced exactly (§0.3); the others use RPPS 99799xxxxxC (Luhn).
 # Savoir-faire SM54 (médecine générale) is confirmed; SM04 (cardiologie) is unconfirmed (U).
+# KIT DOC is the real PSC sandbox account as issue 10 gives it (source: issue 10 only): DOC0042788, idNat_PS
+# 899700427885, SM26, two activities. No source names his structures: the maison de santé des Puys
+# (libéral) and the CH des Volcans (salarié) are ours (U). (The spec digest's [EDC] test JWTs show an
+# older DOC0042786 / 899700427869.)
 PROFESSIONALS: tuple[Professional, ...] = (
     Professional("robert-specialiste", "99700218896", "SPECIALISTE0021889", "ROBERT", "M", "10",
                  exercise_civility="DR",
                  situations=(Situation("1000000101", "cabinet-specialiste", mode="L", role="FON-AU"),),
                  mailboxes=_per("robert.specialiste0021889@medecin.mssante.fr"), cards=_cps("3199000001"),
                  note="ANS test professional (PSC userinfo SubjectNameID 899700218896)."),
-    Professional("kit-doc", "99700427869", "DOC0042786", "KIT", "M", "10", exercise_civility="DR",
-                 situations=(Situation("1000000102", "msp-des-puys"),),
-                 mailboxes=_per("kit.doc0042786@medecin.mssante.fr"), cards=_cps("3199000002"),
-                 note="ANS test professional (PSC test tokens, idNat_PS 899700427869)."),
+    Professional("kit-doc", "99700427885", "DOC0042788", "KIT", "M", "10", exercise_civility="DR",
+                 specialty="SM26",
+                 situations=(Situation("1000000102", "msp-des-puys"),
+                             Situation("1000000111", "ch-volcans", mode="S", role="FON-AU")),
+                 mailboxes=_per("kit.doc0042788@medecin.mssante.fr"), cards=_cps("3199000002"),
+                 note="The real PSC sandbox's KIT DOC0042788 (idNat_PS 899700427885), two activities."),
     Professional("dr-leroy", "99799000015", "LEROY", "Claire", "MME", "10", exercise_civility="DR",
                  specialty="SM54",
                  situations=(Situation("1000000103", "msp-des-puys", role="FON-AU",

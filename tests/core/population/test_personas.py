@@ -19,10 +19,13 @@ from core.population.personas import CNDA_PATIENTS, FAMILY_PATIENTS, personas
 def test_ans_test_professionals_are_reproduced_exactly() -> None:
     population = personas()
     robert = next(p for p in population.professionals if p.rpps == "99700218896")
-    kit = next(p for p in population.professionals if p.rpps == "99700427869")
+    kit = next(p for p in population.professionals if p.rpps == "99700427885")
     assert (robert.given, robert.family, robert.profession) == ("ROBERT", "SPECIALISTE0021889", "10")
-    assert (kit.given, kit.family, kit.profession) == ("KIT", "DOC0042786", "10")
-    assert robert.id_nat_ps == "899700218896" and kit.id_nat_ps == "899700427869"
+    assert (kit.given, kit.family, kit.profession) == ("KIT", "DOC0042788", "10")
+    assert robert.id_nat_ps == "899700218896" and kit.id_nat_ps == "899700427885"
+    # the real sandbox's KIT DOC0042788 (issue 10): SM26, two activities
+    assert kit.specialty == "SM26" and [s.organization for s in kit.situations] == ["msp-des-puys", "ch-volcans"]
+    assert [m.address for m in kit.mailboxes] == ["kit.doc0042788@medecin.mssante.fr"]
 
 
 def test_every_profession_a_journey_needs_is_present() -> None:
@@ -127,4 +130,4 @@ def test_personas_patients_start_with_the_cnda_identities() -> None:
 
 
 def test_rpps_luhn_helper_agrees_with_the_ans_values() -> None:
-    assert luhn_valid("99700218896") and luhn_valid("99700427869")
+    assert luhn_valid("99700218896") and luhn_valid("99700427885")

@@ -89,7 +89,7 @@ async def test_the_page_approves_with_a_form_and_comes_back(psc):
     assert response.status_code == 303 and response.headers["location"].startswith("http://sandbox.test" + psc.root)
     pending = await start(psc, binding_message="08")
     mine = await psc.http.get(psc.url("/ecps"), params={"login_hint": ROBERT})
-    someone_else = await psc.http.get(psc.url("/ecps"), params={"login_hint": "899700427869"})
+    someone_else = await psc.http.get(psc.url("/ecps"), params={"login_hint": "899700427885"})
     assert pending["auth_req_id"] in mine.text and ack["auth_req_id"] not in mine.text
     assert pending["auth_req_id"] not in someone_else.text
 
@@ -146,7 +146,7 @@ async def test_deciding_needs_the_admin_token_when_one_is_set(psc, monkeypatch):
     assert 'type="password"' in (await psc.http.get(psc.url("/ecps"), params={"login_hint": ROBERT})).text
 
 
-KIT = "899700427869"
+KIT = "899700427885"
 
 
 async def test_without_an_admin_token_the_phone_lists_every_pending_request(psc):

@@ -58,7 +58,7 @@ async def test_unknown_or_malformed_hints_find_nobody_and_odd_ones_are_never_sen
     assert await find_professional(annuaire, api_key, "899999999999") is None
     assert await find_professional(annuaire, api_key, "12345678901") is None
     client = Recording(annuaire)
-    for hint in ("", "  ", "8997,99700427869", "x|y", "8" * 41):
+    for hint in ("", "  ", "8997,99700427885", "x|y", "8" * 41):
         assert await find_professional(client, api_key, hint) is None
     assert client.calls == []
 
