@@ -45,8 +45,6 @@ MSSANTE = (
 )
 NO_PERSON = dict.fromkeys(("id_type", "rpps", "idnat", "title", "family", "given", "category", "profession", "sf"), "")
 NO_ADDRESS = dict.fromkeys(("number", "type", "street", "routing", "postal", "department"), "")
-STREET_TYPES = {"rue": "R", "avenue": "AV", "boulevard": "BD", "place": "PL", "chemin": "CHE", "route": "RTE",
-                "impasse": "IMP", "allée": "ALL", "quai": "QU", "cours": "CRS", "square": "SQ"}
 
 
 def clean(value: object) -> str:
@@ -79,18 +77,29 @@ def boxes(resource: dict, *types: str) -> Iterator[tuple[str, str, str]]:
             yield kind, point.get("value", ""), parts.get("service", {}).get("valueString", "")
 
 
+def line_parts(address: dict) -> tuple[str, str, str]:
+    """(number, street type code, street name) of the first line: its ADXP parts, else the text split."""
+    shadow = (address.get("_line") or [None])[0]
+    if isinstance(shadow, dict) and shadow.get("extension"):
+        parts = {e.get("url", "").removeprefix(nos.ADXP): e.get("valueString", "") for e in shadow["extension"]}
+        return parts.get("houseNumber", ""), parts.get("streetNameType", ""), parts.get("streetNameBase", "")
+    line = ((address.get("line") or [""])[0] or "").split()
+    number = line.pop(0) if line and line[0].isdigit() else ""
+    street_type = nos.STREET_TYPES.get(line[0].lower(), "") if line else ""
+    if street_type:
+        line.pop(0)
+    return number, street_type, " ".join(line).upper()
+
+
 def address_parts(org: dict | None) -> dict[str, str]:
     """Number, street type and name, postal code, commune of a structure's first address."""
     address = (org or {}).get("address", [{}])[0]
-    line = (address.get("line") or [""])[0].split()
-    number = line.pop(0) if line and line[0].isdigit() else ""
-    street_type = STREET_TYPES.get(line[0].lower(), "") if line else ""
-    kind = line.pop(0) if street_type else ""
+    number, street_type, street = line_parts(address)
     postal, city = address.get("postalCode", ""), address.get("city", "")
     insee = next((e["valueCoding"]["code"] for e in address.get("extension", []) if e["url"] == nos.EXT_INSEE_CODE), "")
     department = department_of(insee) if insee else postal[:2]
-    return {"number": number, "type": street_type, "type_label": kind.capitalize(),
-            "street": " ".join(line).upper(), "postal": postal, "insee": insee, "city": city,
+    return {"number": number, "type": street_type, "type_label": nos.STREET_TYPE_LABELS.get(street_type, ""),
+            "street": street, "postal": postal, "insee": insee, "city": city,
             "routing": f"{postal} {city.upper()}".strip(), "department": department,
             "department_label": DEPARTMENTS.get(department, "")}
 

@@ -27,6 +27,9 @@ PROFILES = {
     "Practitioner": [structure(FR_CORE, "fr-core-practitioner"), structure(AS_IG, "as-dp-practitioner")],
     "PractitionerRole": [structure(FR_CORE, "fr-core-practitioner-role"), structure(AS_IG, "as-dp-practitionerrole")],
     "Organization": [structure(FR_CORE, "fr-core-organization"), structure(AS_IG, "as-dp-organization")],
+    # no FR Core profile exists for these two (IG profiles-dp/AsDpDeviceProfile.fsh, ...HealthcareService*.fsh)
+    "Device": [structure(AS_IG, "as-dp-device")],
+    "HealthcareService": [structure(AS_IG, "as-dp-healthcareservice-healthcare-activity")],
 }
 EXT_DATA_TRACE = structure(AS_IG, "as-ext-data-trace")
 EXT_SMARTCARD = structure(AS_IG, "as-ext-smartcard")
@@ -34,6 +37,8 @@ EXT_MAILBOX_METADATA = structure(AS_IG, "as-ext-mailbox-mss-metadata")
 EXT_EMAIL_TYPE = structure(FR_CORE, "fr-core-contact-point-email-type")
 EXT_ORGANIZATION_TYPES = structure(AS_IG, "as-ext-organization-types")
 EXT_INSEE_CODE = structure(FR_CORE, "fr-core-address-insee-code")
+EXT_AUTHORIZATION = structure(AS_IG, "as-ext-authorization")
+ADXP = "http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-"  # + houseNumber, streetNameType, streetNameBase
 EXT_PHARMACY_LICENCE = structure(AS_IG, "as-ext-organization-pharmacy-licence")
 
 IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
@@ -51,6 +56,16 @@ FUNCTION = tre("TRE_R21-Fonction")
 SECTOR = tre("TRE_R02-SecteurActivite")
 ESTABLISHMENT_CATEGORY = tre("TRE_R66-CategorieEtablissement")
 COMMUNE = tre("TRE_R13-Commune")
+APE = tre("TRE_R75-InseeNAFrev2Niveau5")  # activiteINSEE slice (codeAPEN / codeAPET)
+AUTHORITY = tre("TRE_R60-AutoriteEnregistrement")  # as-ext-data-trace autorite-enregistrement (IG DR examples)
+DIPLOMA = tre("TRE_R48-DiplomeEtatFrancais")
+DIPLOMA_TYPE = tre("TRE_R14-TypeDiplome")
+EQUIPMENT = tre("TRE_R272-EquipementMaterielLourd")  # Device.type (AS-DOC resources/device.md)
+ACTIVITY = tre("TRE_R274-ActiviteSanitaireRegulee")  # HealthcareService.type[activity]
+MODALITY = tre("TRE_R275-ModaliteActivite")  # HealthcareService.category (modalité)
+FORM = tre("TRE_R276-FormeActivite")  # HealthcareService.characteristic (forme; AS-DOC healthcare-service.md)
+ARHGOS_SYSTEM = "https://arhgos.ars.sante.fr"  # "mis à titre indicatif et pourra évoluer" (IG AsDeviceProfile)
+RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
 
 PROFESSIONS = {
     "10": "Médecin", "21": "Pharmacien", "26": "Audioprothésiste", "40": "Chirurgien-Dentiste",
@@ -67,5 +82,14 @@ SECTORS = {
     "SA01": "Etablissement public de santé", "SA07": "Cabinet individuel", "SA08": "Cabinet de groupe",
     "SA25": "Laboratoire de biologie médicale", "SA33": "Pharmacie d'officine",
 }
+# TRE_R48 diploma of each profession: only the two pairs the IG examples show (DP/PP19DP-Practitioner.fsh:
+# médecin DE05; DP/PP16DP-Practitioner.fsh: pharmacien DE01). Other professions get no diploma rather than
+# an invented code (unconfirmed).
+DIPLOMAS = {"10": "DE05", "21": "DE01"}
+# JDV_J103 / TRE_R35 street type codes: R (rue) is in the IG example PP19DP-Organization-EG-CH; the others
+# are the usual RASS abbreviations (unconfirmed).
+STREET_TYPES = {"rue": "R", "avenue": "AV", "boulevard": "BD", "place": "PL", "chemin": "CHE", "route": "RTE",
+                "impasse": "IMP", "allée": "ALL", "quai": "QU", "cours": "CRS", "square": "SQ"}
+STREET_TYPE_LABELS = {code: word.capitalize() for word, code in STREET_TYPES.items()}
 # Who registers each profession (the extraction's "Autorité d'enregistrement", as ordre/ordre/ordre).
 AUTHORITIES = {"10": "CNOM", "21": "CNOP", "40": "CNOCD", "50": "CNOSF", "60": "CNOI", "70": "CNOMK", "80": "CNOPP"}

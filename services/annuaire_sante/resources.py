@@ -1,10 +1,13 @@
 """FHIR resources of the directory built from the reference population (spec digest §0.3, §0.4, §3.3, §6.2).
 
-Practitioner (exercice professionnel), PractitionerRole (situation d'exercice) and Organization (EJ/EG)
-as the Annuaire Santé API v2 publishes them: ``meta.profile`` pairs FR Core with the ``as-dp-*`` profile,
-``meta.source`` is the directory, identifiers carry their FR Core type, codes use the NOS code systems.
-A deactivated record keeps only its id, identifiers, name and ``active: false``. Technical ids have the
-real API's shape (``003-32783-88722``) and derive from the population ids, so every seed agrees.
+Practitioner (exercice professionnel), PractitionerRole (situation d'exercice), Organization (EJ/EG),
+Device (heavy equipment) and HealthcareService (activités de soins) as the Annuaire Santé API v2 publishes
+them: ``meta.profile`` pairs FR Core with the ``as-dp-*`` profile, ``meta.source`` is the directory, the
+``as-ext-data-trace`` meta extension names the registration authority, the information system and the
+authority's last update, identifiers carry their FR Core type, codes use the NOS code systems, addresses
+are ``as-address-extended`` (ADXP line parts, city in capitals). A deactivated record keeps only its id,
+identifiers, name and ``active: false``. Technical ids have the real API's shape (``003-32783-88722``) and
+derive from the population ids, so every seed agrees.
 """
 
 from __future__ import annotations
@@ -13,14 +16,31 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 from core.identifiers import FINESS_SYSTEM, IDNAT_PS_OID, IDNAT_STRUCT_OID, RPPS_SYSTEM, SIRENE_SYSTEM
-from core.population.model import Mailbox, Organization, Professional, Situation, SmartCard
+from core.population.model import (
+    Activity,
+    Address,
+    Equipment,
+    Mailbox,
+    Organization,
+    Professional,
+    Situation,
+    SmartCard,
+)
 from services.annuaire_sante import nos
 
 GENERATED_ID = re.compile(r"(?:ps|org)-(\d+)-(\d+)")
-KIND_PREFIX = {"Organization": "001", "Practitioner": "003", "PractitionerRole": "005"}
+KIND_PREFIX = {"Organization": "001", "Device": "002", "Practitioner": "003", "HealthcareService": "004",
+               "PractitionerRole": "005"}
+# Registration authority (TRE_R60) of a structure outside FINESS: the order of the professionals who declare
+# it in the RPPS. CNOM/CNOP are in the IG examples; the other codes and ARS for FINESS data are unconfirmed.
+KIND_AUTHORITY = {"gp-practice": "CNOM", "cabinet": "CNOM", "dental-practice": "CNOCD", "nursing-practice": "CNOI",
+                  "physio-practice": "CNOMK", "midwife-practice": "CNOSF", "podiatry-practice": "CNOPP"}
+FINESS_AUTHORITY = "ARS"
+UPDATES_FROM = date(2021, 1, 4)  # date-maj-ae: a day of the five years after this one, from the record's id
 
 
 @dataclass(frozen=True)
@@ -59,10 +79,28 @@ def identifier(system: str, value: str, type_code: str | None = None) -> dict:
     return {**out, "system": system, "value": value}
 
 
-def meta(rtype: str, information_system: str) -> dict:
-    trace = {"url": nos.EXT_DATA_TRACE,
-             "extension": [{"url": "systeme-information", "valueCode": information_system}]}
+def registry_date(model_id: str) -> str:
+    """The day the registration authority last updated a record (``date-maj-ae``), fixed by its id."""
+    days = int.from_bytes(hashlib.blake2b(model_id.encode(), digest_size=4).digest(), "big") % 1826
+    return (UPDATES_FROM + timedelta(days=days)).isoformat()
+
+
+def meta(rtype: str, information_system: str, authority: str, updated: str) -> dict:
+    """Profiles, source and ``as-ext-data-trace`` (sub-extensions in the IG's order, AsDataTraceExtension.fsh)."""
+    trace = {"url": nos.EXT_DATA_TRACE, "extension": [
+        {"url": "autorite-enregistrement", "valueCodeableConcept": concept(coding(nos.AUTHORITY, authority))},
+        {"url": "systeme-information", "valueCode": information_system},
+        {"url": "date-maj-ae", "valueDate": updated},
+    ]}
     return {"profile": list(nos.PROFILES[rtype]), "source": nos.SOURCE, "extension": [trace]}
+
+
+def professional_authority(pro: Professional) -> str:
+    return nos.AUTHORITIES.get(pro.profession, FINESS_AUTHORITY)
+
+
+def organization_authority(org: Organization) -> str:
+    return FINESS_AUTHORITY if org.finess else KIND_AUTHORITY.get(org.kind, FINESS_AUTHORITY)
 
 
 def mailbox(box: Mailbox, options: BuildOptions) -> dict | None:
@@ -104,7 +142,7 @@ def practitioner(pro: Professional, options: BuildOptions = BuildOptions()) -> d
     resource: dict = {
         "resourceType": "Practitioner",
         "id": technical_id("Practitioner", pro.id),
-        "meta": meta("Practitioner", "RPPS"),
+        "meta": meta("Practitioner", "RPPS", professional_authority(pro), registry_date(pro.id)),
         "language": "fr",
         "identifier": [identifier(IDNAT_PS_OID, pro.id_nat_ps, "IDNPS"), identifier(RPPS_SYSTEM, pro.rpps, "RPPS")],
         "active": pro.active,
@@ -117,7 +155,11 @@ def practitioner(pro: Professional, options: BuildOptions = BuildOptions()) -> d
     telecom = mailboxes(pro.mailboxes, options)
     if telecom:
         resource["telecom"] = telecom
-    qualifications = [{"code": concept(coding(nos.CATEGORY, pro.category), coding(nos.PROFESSION, pro.profession))}]
+    qualifications = []
+    if pro.profession in nos.DIPLOMAS:  # qualification[degree]: diploma (TRE_R48) then its type (TRE_R14)
+        qualifications.append({"code": concept(coding(nos.DIPLOMA, nos.DIPLOMAS[pro.profession]),
+                                                coding(nos.DIPLOMA_TYPE, "DE"))})
+    qualifications.append({"code": concept(coding(nos.CATEGORY, pro.category), coding(nos.PROFESSION, pro.profession))})
     if pro.specialty:
         qualifications.append({"code": concept(coding(nos.SAVOIR_FAIRE_TYPE, "S"),
                                                coding(nos.SPECIALTY, pro.specialty))})
@@ -130,7 +172,7 @@ def practitioner_role(pro: Professional, situation: Situation, index: int,
     resource: dict = {
         "resourceType": "PractitionerRole",
         "id": technical_id("PractitionerRole", pro.id, index),
-        "meta": meta("PractitionerRole", "RPPS"),
+        "meta": meta("PractitionerRole", "RPPS", professional_authority(pro), registry_date(situation.id)),
         "language": "fr",
         "identifier": [identifier(RPPS_SYSTEM, situation.id)],
         "active": situation.active and pro.active,
@@ -161,7 +203,32 @@ def organization_types(org: Organization) -> list[dict]:
         types.append(typed("secteurActiviteRASS", nos.SECTOR, org.sector))
     if org.category:
         types.append(typed("categorieEtablissementRASS", nos.ESTABLISHMENT_CATEGORY, org.category))
+    if org.ape:  # codeAPEN of an EJ, codeAPET of an EG
+        types.append(typed("activiteINSEE", nos.APE, org.ape))
     return types
+
+
+def rpps_rang(org: Organization) -> str | None:
+    """The RPPS-rang identifier: a cabinet's RPPS + rank; ``F`` + FINESS for a FINESS structure, as the IG
+    examples write it (DP/PP19DP-Organization-EG-CH.fsh ``F754567860``)."""
+    return org.rpps_rang or (f"F{org.finess}" if org.finess else None)
+
+
+def address(place: Address) -> dict:
+    """An ``as-address-extended`` address: the line as text and as ADXP parts, the city in capitals."""
+    words = place.line.split()
+    parts = []
+    if words and words[0].isdigit():
+        parts.append({"url": nos.ADXP + "houseNumber", "valueString": words.pop(0)})
+    if words and words[0].lower() in nos.STREET_TYPES:
+        parts.append({"url": nos.ADXP + "streetNameType", "valueString": nos.STREET_TYPES[words.pop(0).lower()]})
+    if words:
+        parts.append({"url": nos.ADXP + "streetNameBase", "valueString": " ".join(words).upper()})
+    out: dict = {"use": "work", "type": "both", "line": [place.line.upper()], "_line": [{"extension": parts}],
+                 "postalCode": place.postal_code, "city": place.city.upper()}
+    if place.insee:
+        out["extension"] = [{"url": nos.EXT_INSEE_CODE, "valueCoding": coding(nos.COMMUNE, place.insee)}]
+    return out
 
 
 def organization(org: Organization, options: BuildOptions = BuildOptions()) -> dict:
@@ -172,10 +239,13 @@ def organization(org: Organization, options: BuildOptions = BuildOptions()) -> d
         identifiers.append(identifier(SIRENE_SYSTEM, org.siren, "SIREN"))
     if org.siret:
         identifiers.append(identifier(SIRENE_SYSTEM, org.siret, "SIRET"))
+    if rang := rpps_rang(org):
+        identifiers.append(identifier(nos.RPPS_RANG_SYSTEM, rang, "RPPSRG"))
     resource: dict = {
         "resourceType": "Organization",
         "id": technical_id("Organization", org.id),
-        "meta": meta("Organization", "FINESS" if org.finess else "RPPS"),
+        "meta": meta("Organization", "FINESS" if org.finess else "RPPS", organization_authority(org),
+                     registry_date(org.id)),
         "language": "fr",
         "identifier": identifiers,
         "active": org.active,
@@ -192,21 +262,72 @@ def organization(org: Organization, options: BuildOptions = BuildOptions()) -> d
     if telecom:
         resource["telecom"] = telecom
     if org.address:
-        address: dict = {"use": "work", "type": "both", "line": [org.address.line],
-                         "postalCode": org.address.postal_code, "city": org.address.city}
-        if org.address.insee:
-            address["extension"] = [{"url": nos.EXT_INSEE_CODE, "valueCoding": coding(nos.COMMUNE, org.address.insee)}]
-        resource["address"] = [address]
+        resource["address"] = [address(org.address)]
     if org.part_of:
         resource["partOf"] = {"reference": f"Organization/{technical_id('Organization', org.part_of)}"}
     return resource
 
 
+def authorization(granted: Equipment | Activity) -> dict:
+    """``as-ext-authorization``: date of the decision, period of implementation (AsAuthorizationExtension.fsh)."""
+    return {"url": nos.EXT_AUTHORIZATION, "extension": [
+        {"url": "dateAuthorization", "valueDate": granted.authorised.isoformat()},
+        {"url": "periodAuthorization", "valuePeriod": {"start": granted.start.isoformat(),
+                                                      "end": granted.end.isoformat()}},
+    ]}
+
+
+def device(org: Organization, equipment: Equipment, index: int) -> dict:
+    """An ``as-dp-device``: a heavy equipment of ``org``; an inactive one keeps only its ARHGOS number."""
+    resource: dict = {
+        "resourceType": "Device",
+        "id": technical_id("Device", org.id, index),
+        "meta": meta("Device", "FINESS", FINESS_AUTHORITY, registry_date(equipment.arhgos)),
+        "language": "fr",
+        "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": equipment.arhgos}],
+        "status": "active" if equipment.active else "inactive",
+    }
+    if not equipment.active:
+        return resource
+    return {**resource, "extension": [authorization(equipment)],
+            "type": concept(coding(nos.EQUIPMENT, equipment.type)), "manufacturer": equipment.manufacturer,
+            "serialNumber": equipment.serial,
+            "owner": {"reference": f"Organization/{technical_id('Organization', org.id)}"}}
+
+
+def healthcare_service(org: Organization, activity: Activity, index: int) -> dict:
+    """An ``as-dp-healthcareservice-healthcare-activity``: an authorised activité de soins of ``org``."""
+    resource: dict = {
+        "resourceType": "HealthcareService",
+        "id": technical_id("HealthcareService", org.id, index),
+        "meta": meta("HealthcareService", "FINESS", FINESS_AUTHORITY, registry_date(activity.arhgos)),
+        "language": "fr",
+        "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": activity.arhgos}],
+        "active": activity.active,
+    }
+    if not activity.active:
+        return resource
+    return {**resource, "extension": [authorization(activity)],
+            "providedBy": {"reference": f"Organization/{technical_id('Organization', org.id)}"},
+            "category": [concept(coding(nos.MODALITY, activity.modality))],
+            "type": [concept(coding(nos.ACTIVITY, activity.activity))],
+            "characteristic": [concept(coding(nos.FORM, activity.form))]}
+
+
+def authorisations(org: Organization) -> Iterator[dict]:
+    """The Device and HealthcareService resources of a structure's FINESS authorisations."""
+    for index, equipment in enumerate(org.equipment):
+        yield device(org, equipment, index)
+    for index, activity in enumerate(org.activities):
+        yield healthcare_service(org, activity, index)
+
+
 def directory(organizations: Iterable[Organization], professionals: Iterable[Professional],
               options: BuildOptions = BuildOptions()) -> Iterator[dict]:
-    """Every resource of a population: structures first, then each professional and their situations."""
+    """Every resource of a population: structures (with their authorisations), then each professional."""
     for org in organizations:
         yield organization(org, options)
+        yield from authorisations(org)
     for pro in professionals:
         yield practitioner(pro, options)
         for index, situation in enumerate(pro.situations):

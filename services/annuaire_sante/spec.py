@@ -20,8 +20,28 @@ PAGE_SIZE = 50  # the real API answers the first 50 results
 MAX_COUNT = 10_000  # "GET [base]/Device?_count=10000  # Renvoie 10000 équipements"
 
 DATA_TRACE = f"meta.extension.where(url='{nos.EXT_DATA_TRACE}').extension.where(url='systeme-information').value"
+# as-sp-data-registration-authority indexes the data trace's autorite-enregistrement. Its expression reads
+# ``extension`` of the resource while the profiles put as-ext-data-trace in ``meta.extension`` (rs-as-core):
+# the trace is where the profiles put it, so the parameter reads it there.
+DATA_AUTHORITY = (f"meta.extension.where(url='{nos.EXT_DATA_TRACE}')"
+                  ".extension.where(url='autorite-enregistrement').value")
 MAILBOX_TYPE = f"telecom.extension.where(url='{nos.EXT_MAILBOX_METADATA}').extension.where(url='type').value"
 SMARTCARD = f"extension.where(url='{nos.EXT_SMARTCARD}').extension"
+
+
+def authority(rtype: str) -> SearchParam:
+    return SearchParam("data-registration-authority", "token", f"{rtype}.{DATA_AUTHORITY}",
+                       description="Registration authority (TRE_R60: CNOM, CNOP..., ARS)")
+
+
+def traced(rtype: str) -> tuple[SearchParam, ...]:
+    """Identifier and data-trace parameters of the FINESS authorisations (Device, HealthcareService)."""
+    return (
+        SearchParam("identifier", "token", f"{rtype}.identifier", description="ARHGOS authorisation number"),
+        SearchParam("data-information-system", "token", f"{rtype}.{DATA_TRACE}",
+                    description="Source information system (FINESS)"),
+        authority(rtype),
+    )
 
 
 def common(rtype: str) -> tuple[SearchParam, ...]:
@@ -32,6 +52,7 @@ def common(rtype: str) -> tuple[SearchParam, ...]:
                     description="Business identifier, with or without its system"),
         SearchParam("data-information-system", "token", f"{rtype}.{DATA_TRACE}",
                     description="Source information system (RPPS, FINESS, MSS, CG)"),
+        authority(rtype),
         SearchParam("mailbox-mss", "string", f"{rtype}.telecom.where(system='email').value",
                     description="MSSanté address (:contains, :exact)"),
         SearchParam("mailbox-mss-type", "token", f"{rtype}.{MAILBOX_TYPE}",
@@ -89,6 +110,34 @@ SPEC = FhirSpec(
             SearchParam("pharmacy-licence", "string",
                         f"Organization.extension.where(url='{nos.EXT_PHARMACY_LICENCE}').value",
                         description="Licence number of a pharmacie d'officine (as-sp-pharmacy-licence)"),
+        )),
+        # Device: équipements matériels lourds; parameters of AS-DOC version-2/resources/device.md
+        ResourceSpec("Device", interactions=READ_ONLY, profile=nos.PROFILES["Device"][0], params=(
+            *traced("Device"),
+            SearchParam("organization", "reference", "Device.owner", targets=("Organization",),
+                        description="The structure (FINESS EG) holding the equipment"),
+            SearchParam("status", "token", "Device.status", description="active, inactive"),
+            SearchParam("type", "token", "Device.type", description="Equipment type (TRE_R272, 05602 scanographe)"),
+            SearchParam("manufacturer", "string", "Device.manufacturer", description="Brand (:contains, :exact)"),
+            # the DP profile forbids modelNumber: declared as documented, it matches nothing
+            SearchParam("model", "string", "Device.modelNumber", description="Model (never filled in open data)"),
+        )),
+        # HealthcareService: activités de soins (and équipements sociaux); AS-DOC resources/healthcare-service.md
+        ResourceSpec("HealthcareService", interactions=READ_ONLY, profile=nos.PROFILES["HealthcareService"][0],
+                     params=(
+            SearchParam("active", "token", "HealthcareService.active",
+                        description="true: authorised; false: withdrawn"),
+            *traced("HealthcareService"),
+            SearchParam("_profile", "uri", "HealthcareService.meta.profile",
+                        description="as-dp-healthcareservice-healthcare-activity or -social-equipment"),
+            SearchParam("organization", "reference", "HealthcareService.providedBy", targets=("Organization",),
+                        description="The structure (FINESS EG) the activity is authorised for"),
+            SearchParam("service-category", "token", "HealthcareService.category",
+                        description="Modalité of a healthcare activity (TRE_R275)"),
+            SearchParam("service-type", "token", "HealthcareService.type",
+                        description="Activité sanitaire régulée (TRE_R274)"),
+            SearchParam("characteristic", "token", "HealthcareService.characteristic",
+                        description="Forme of a healthcare activity (TRE_R276, e.g. 07 chirurgie ambulatoire)"),
         )),
     ],
 )

@@ -33,8 +33,8 @@ async def test_unknown_api_key_returns_401_as_0002_on_every_fhir_route(fhir, met
 async def test_unknown_resource_type_returns_404_fhir_0002(fhir):
     assert_outcome(await fhir.get("/PractitiXXXner"), 404, "FHIR-0002")
     assert_outcome(await fhir.get("/Patient/1"), 404, "FHIR-0002")
-    assert_outcome(await fhir.get("/HealthcareService?_count=1"), 404, "FHIR-0002")
-    assert_outcome(await fhir.get("?_type=Practitioner,Device"), 400, "FHIR-0002")
+    assert_outcome(await fhir.get("/Location?_count=1"), 404, "FHIR-0002")  # a FHIR type the directory lacks
+    assert_outcome(await fhir.get("?_type=Practitioner,Location"), 400, "FHIR-0002")
 
 
 @pytest.mark.parametrize("query, code", [

@@ -40,6 +40,10 @@ async def test_personne_activite_has_52_columns_and_a_line_per_active_situation(
     assert (line["Numéro SIRET site"], line["Raison sociale site"]) == (msp.siret, msp.name)
     assert (line["Code postal (coord. structure)"], line["Code Département (structure)"]) == ("63000", "63")
     assert line["Ancien identifiant de la structure"] == msp.id_nat_struct
+    # "8 rue des Puys", read from the address line's ADXP parts
+    assert [line[f"{c} (coord. structure)"] for c in ("Numéro Voie", "Code type de voie", "Libellé type de voie",
+                                                      "Libellé Voie", "Libellé commune")] == [
+        "8", "R", "Rue", "DES PUYS", "CLERMONT-FERRAND"]
     hospital = next(row for row in rows if row["Raison sociale site"] == "CENTRE HOSPITALIER DES VOLCANS")
     assert (hospital["Numéro FINESS site"], hospital["Numéro FINESS établissement juridique"]) == (
         "638000026", "638000018")

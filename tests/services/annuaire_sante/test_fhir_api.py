@@ -141,7 +141,11 @@ async def test_read_last_updated_and_metadata(fhir):
     assert leroy in ids(await entries(fhir, "/Practitioner?_lastUpdated=ge2020-01-01&family=leroy"))
     capability = (await fhir.get("/metadata")).json()
     by_type = {r["type"]: r for r in capability["rest"][0]["resource"]}
-    assert set(by_type) == {"Practitioner", "PractitionerRole", "Organization"}
+    assert set(by_type) == {"Practitioner", "PractitionerRole", "Organization", "Device", "HealthcareService"}
+    assert "Device:organization" in by_type["Organization"]["searchRevInclude"]
+    assert "HealthcareService:organization" in by_type["Organization"]["searchRevInclude"]
+    for resource in by_type.values():
+        assert "data-registration-authority" in {p["name"] for p in resource["searchParam"]}
     assert {i["code"] for i in by_type["Practitioner"]["interaction"]} == {"read", "search-type"}
     assert {"mailbox-mss", "qualification-code", "number-smartcard"} <= {
         p["name"] for p in by_type["Practitioner"]["searchParam"]}
