@@ -121,3 +121,17 @@ def test_address_parts_of_a_line_and_of_nothing():
         "3", "B", "R", "DE LA PAIX")
     assert (parts["bureauCedex"], parts["codeDepartement"], parts["codeCommune"]) == ("75002 PARIS", "75", "")
     assert set(address_parts({}).values()) == {""}
+
+
+async def test_kit_doc_is_the_real_sandbox_account_with_two_activities(annuaire, api_key):
+    """KIT DOC0042788 as issue 10 gives it: idNat_PS 899700427885, SM26, two activities (our structures)."""
+    claims = await claims_of(annuaire, api_key, "899700427885", "MOBILE")
+    exercice = claims["SubjectRefPro"]["exercices"][0]
+    assert claims["SubjectNameID"] == "899700427885" and claims["family_name"] == "DOC0042788"
+    assert (exercice["codeSavoirFaire"], exercice["codeTypeSavoirFaire"]) == ("SM26", "S")
+    activities = exercice["activities"]
+    assert [(a["codeModeExercice"], a["raisonSocialeSite"]) for a in activities] == [
+        ("L", "MAISON DE SANTÉ DES PUYS"), ("S", "CENTRE HOSPITALIER DES VOLCANS")]
+    assert claims["SubjectOrganization"] == "MAISON DE SANTÉ DES PUYS"  # the first activity's
+    assert claims["authMode"] == "MOBILE"
+    assert await claims_of(annuaire, api_key, "99700427885") == await claims_of(annuaire, api_key, "899700427885")
