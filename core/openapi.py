@@ -92,7 +92,8 @@ def oauth_errors(*statuses: int) -> dict[int | str, Any]:
 
 def search_parameters(spec: FhirSpec) -> list[dict[str, Any]]:
     """Query parameters of a type search: the result parameters and every declared search parameter."""
-    names = sorted({p.name for r in spec.resources for p in r.params} - {"_count", "_offset"})
+    names = sorted({name for r in spec.resources for p in r.params
+                    for name in (p.name, *(f"{p.name}:{part}" for part in p.parts))} - {"_count", "_offset"})
     described = [
         {"name": "_count", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": spec.max_count}},
         {"name": "_offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},

@@ -51,3 +51,14 @@ def test_fhirpy_without_the_api_key_is_refused(gateway_url):
     anonymous = SyncFHIRClient(f"{gateway_url}/t/team-fhirpy/annuaire-sante/fhir/v2")
     with pytest.raises(AuthorizationError):
         anonymous.resources("Practitioner").search(family="leroy").fetch()
+
+
+def test_fhirpy_searches_name_family_and_walks_the_page_links(client):
+    found = client.resources("Practitioner").search(**{"name:family": "leroy", "name:given": "claire"}).fetch()
+    assert [p.id for p in found] == [technical_id("Practitioner", "dr-leroy")]
+    search = client.resources("Practitioner").search(active="true").limit(3)
+    first = search.fetch_raw()
+    next_link = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    assert "/t/team-fhirpy/annuaire-sante/fhir/v2/_page?id=" in next_link
+    everyone = search.fetch_all()  # fhirpy follows each next link as given
+    assert len(everyone) == len({p.id for p in everyone}) == first["total"] > 3
