@@ -3,7 +3,7 @@ digest §1.2) must be one the setting ``INS_TELESERVICE_APPROVED_IDAMS`` lists (
 tenant registered through ``/_admin/software``, so a vendor tests with its real IDAM without a restart.
 
 The digest gives no format for an IDAM; the ones seen in [TLSI] are 12 uppercase letters and digits
-(``GDF1TNF51DK9``), the sandbox's own are ``SANDBOX-IDAM-DEMO``. A registration takes 1-64 ASCII letters,
+(as ``ACME0LPS2025`` is), the sandbox's own are ``SANDBOX-IDAM-DEMO``. A registration takes 1-64 ASCII letters,
 digits, ``-``, ``_`` or ``.``, starting with a letter or a digit, compared as sent (case kept).
 """
 
@@ -35,7 +35,7 @@ class SoftwareIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     idam: StrictStr = Field(description="The IDAM the software sends in ContexteLPS/LPS/IDAM.",
-                            examples=["GDF1TNF51DK9"])
+                            examples=["ACME0LPS2025"])
     name: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = Field(
         None, description="The software's name, for the team's own reference.", examples=["Mon LPS 2.1"])
 
@@ -57,7 +57,7 @@ def parse(body: object) -> SoftwareIn:
         raise bad(f"{where}: {first['msg']}.", where) from None
     if not IDAM_RE.fullmatch(data.idam):
         raise bad(f"idam {data.idam[:70]!r} must be 1-64 ASCII letters, digits, '-', '_' or '.', starting with a "
-                  "letter or a digit (e.g. GDF1TNF51DK9).", "idam")
+                  "letter or a digit (e.g. ACME0LPS2025).", "idam")
     return data
 
 
