@@ -63,6 +63,14 @@ def test_zeep_traits_search_never_finds_houilles(client):
     assert result.CR.CodeCR == "01" and result.INDIVIDU is None
 
 
+def test_zeep_gets_cr_02_for_de_vinci_leonardo(client):
+    """The qualification service answers CR 02 (several identities) to this query (issue 10)."""
+    result = client.service.rechercherInsAvecTraitsIdentite(
+        NomNaissance="DE VINCI", Prenom=["LEONARDO"], Sexe="M", DateNaissance="2014-02-01",
+        _soapheaders=headers(client))
+    assert (result.CR.CodeCR, result.CR.LibelleCR, result.INDIVIDU) == ("02", "Plusieurs identites trouvees", None)
+
+
 def test_zeep_vitale_search(client):
     result = client.service.rechercherInsAvecCarteVitale(
         MatriculeIndividu={"NumIdentifiant": "1090763220834", "Cle": "89"}, DateNaissance="2009-07-14",
