@@ -6,14 +6,16 @@ input/fsh/SearchParameters/AsDataRegistrationAuthoritySearchParameter.fsh (bases
 PractitionerRole, Device, HealthcareService).
 """
 
+import uuid
 from urllib.parse import quote
 
 import pytest
 
+from core.population.generator import professionals
 from services.annuaire_sante import nos
 from services.annuaire_sante.resources import technical_id
 from tests.outcomes import assert_outcome
-from tests.services.annuaire_sante.conftest import entries
+from tests.services.annuaire_sante.conftest import GENERATED, SEED, entries
 
 CH = technical_id("Organization", "ch-volcans")
 SCANNER = technical_id("Device", "ch-volcans", 0)
@@ -148,3 +150,17 @@ async def test_unknown_device_or_service_returns_404(fhir, path):
 async def test_writes_on_the_new_types_return_405(fhir, method, path, rtype):
     assert_outcome(await fhir.request(method, path, json={"resourceType": rtype}), 405, "HTTP-0405")
     assert (await fhir.get(f"/Device/{SCANNER}")).json()["status"] == "active"
+
+
+async def test_seed_route_counts_devices_and_healthcare_services(service, population):
+    # RULES "Shared decision": the seed answers its counts by resource type, the new types included
+    organizations, _ = professionals(SEED, GENERATED)
+    every = [*population.organizations, *organizations]
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    response = await service.post(f"/_admin/tenants/{name}/seed", params={"professionals": GENERATED, "seed": SEED})
+    assert response.status_code == 200, response.text
+    seeded = response.json()["seeded"]
+    assert seeded["Device"] == sum(len(o.equipment) for o in every) >= 3
+    assert seeded["HealthcareService"] == sum(len(o.activities) for o in every) >= 3
+    again = (await service.post(f"/_admin/tenants/{name}/seed", params={"professionals": GENERATED, "seed": SEED}))
+    assert again.json()["seeded"]["Device"] == 0 and again.json()["total"]["Device"] == seeded["Device"]
