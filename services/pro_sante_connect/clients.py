@@ -2,7 +2,8 @@
 
 Demo clients (docs/pro-sante-connect.md):
 - ``sandbox-practice-software``: confidential practice software (secret ``sandbox-practice-secret``,
-  ``client_secret_basic``), with authorization code, refresh, client credentials and CIBA;
+  registered ``client_secret_basic``; like any client with a secret it may also use ``client_secret_post``,
+  as in Keycloak), with authorization code, refresh, client credentials and CIBA;
 - ``sandbox-spa``: a public single-page app (no secret, PKCE required), authorization code and refresh.
 Their redirect URIs are the usual local development ones; declare your own through
 ``POST /pro-sante-connect/_admin/clients`` or ``PRO_SANTE_CONNECT_CLIENTS_FILE``.
