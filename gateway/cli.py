@@ -1,19 +1,24 @@
 """The ``sandbox`` command: run the sandbox, seed it, reset it (DESIGN.md "Run modes": one process).
 
-``sandbox up`` serves every registered service under one gateway; data lives in ``--data-dir`` (SQLite)
-and survives restarts. ``sandbox seed`` loads the personas, and with ``--patients``/``--professionals``
-a generated population (core.population), straight into each service's database, with a progress bar.
+``sandbox up`` serves every registered service under one gateway and, once ``/readyz`` answers, prints
+what runs where (:mod:`gateway.firstrun`); data lives in ``--data-dir`` (SQLite) and survives restarts.
+``sandbox seed`` loads the personas, and with ``--patients``/``--professionals`` a generated population
+(core.population), straight into each service's database, with a progress bar, then prints the counts.
+A wrong port, data directory or setting is reported in one line on stderr, before anything is created.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import functools
 import sys
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -22,9 +27,10 @@ from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from core.app import MAX_GENERATED, SeedRequest
 from core.db import Database
+from core.digits import MAX_INT
 from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import check_tenant
-from gateway import datadir, store
+from gateway import datadir, listen, store
 from gateway.health import version as sandbox_version
 from gateway.registry import DEFAULT_SERVICES, ServiceSpec
 from gateway.tenants import now_iso
@@ -33,59 +39,149 @@ cli = typer.Typer(
     help="e-santé sandbox: local stand-ins of the French national e-health services.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: flags show as flags (no "<bool>"), brackets stay as written
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
-DataDir = Annotated[
-    Path, typer.Option("--data-dir", envvar="SANDBOX_DATA_DIR", help="Where the SQLite files live."),
-]
+
+class LogLevel(enum.StrEnum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+    trace = "trace"
+
+
+DataDir = Annotated[Path, typer.Option(
+    "--data-dir", envvar="SANDBOX_DATA_DIR", metavar="DIR",
+    help="Directory of the SQLite files (created if missing; one the sandbox owns, or an empty one).")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit with ``code``."""
+    errors.print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def one_line(exc: BaseException) -> str:
+    """The cause of ``exc`` in one line: a driver's own message, a setting's name and problem."""
+    errors_of = getattr(exc, "errors", None)
+    if callable(errors_of) and hasattr(exc, "title"):  # a pydantic ValidationError: name the setting
+        first = (errors_of() or [{}])[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{exc.title} setting {where!r}: {first.get('msg', exc)} (got {first.get('input')!r})"
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 @cli.command()
 def up(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    host: Annotated[str, typer.Option(
+        metavar="HOST", help="Address to listen on; 0.0.0.0 listens on every interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")] = 8080,
     data_dir: DataDir = Path(".sandbox"),
-    reset: Annotated[bool, typer.Option("--reset", help="Delete the data directory first.")] = False,
-    public_url: Annotated[
-        str | None,
-        typer.Option(envvar="SANDBOX_PUBLIC_URL", help="Base of absolute URLs [default: http://HOST:PORT]."),
-    ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="Delete the data directory first (every tenant, every service's data, recorded "
+        "exchanges), then start from the personas.")] = False,
+    public_url: Annotated[str | None, typer.Option(
+        envvar="SANDBOX_PUBLIC_URL", metavar="URL", show_default=False,
+        help="Base of the absolute URLs the sandbox hands out (issuers, Location, links), e.g. its address "
+        "behind a proxy.  [default: http://HOST:PORT, with 127.0.0.1 for 0.0.0.0]")] = None,
+    log_level: Annotated[LogLevel, typer.Option(
+        metavar="LEVEL", case_sensitive=False,
+        help="Server log level: critical, error, warning, info, debug or trace.")] = LogLevel.info,
 ) -> None:
-    """Serve every service behind one gateway."""
-    import uvicorn
-
+    """Serve every service behind one gateway; print their URLs and demo credentials once ready."""
     from gateway.app import create_app
 
-    if reset:
-        _delete(data_dir)
-    settings = SandboxSettings(data_dir=data_dir, public_url=public_url or f"http://{host}:{port}")
-    console.print(f"[bold]e-santé sandbox[/] on {settings.public_base} (data in {data_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    try:
+        datadir.check(data_dir)
+        sock = listen.bind(host, port)  # the port is checked (and held) before anything is created
+    except (datadir.DataDirError, listen.ListenError) as exc:
+        fail(str(exc))
+    with contextlib.closing(sock):
+        if reset:
+            _delete(data_dir)
+        try:
+            base = public_url or listen.default_public_url(host, port)
+            settings = SandboxSettings(data_dir=data_dir, public_url=base)
+            gateway = create_app(settings)
+        except ValueError as exc:  # a setting (pydantic), a clients file, a service's own check
+            fail(f"The sandbox cannot start: {one_line(exc)}. Fix it and run `sandbox up` again.")
+        listening = listen.address_of(sock)
+        try:
+            asyncio.run(_serve(gateway, sock, listening, log_level))
+        except KeyboardInterrupt:
+            pass
+        except StartError as exc:
+            if log_level in (LogLevel.debug, LogLevel.trace) and exc.__cause__ is not None:
+                traceback.print_exception(exc.__cause__)
+            fail(str(exc))
+
+
+class StartError(RuntimeError):
+    """The sandbox's start-up (databases, services) failed; the message says what to do."""
+
+
+async def _serve(gateway: Any, sock: Any, listening: str, log_level: LogLevel) -> None:
+    """Start the gateway (and every service), serve on ``sock``, print the first-run text once ready."""
+    import uvicorn
+
+    from gateway import firstrun
+
+    async def on_ready() -> None:
+        lines = firstrun.text(gateway, listening=listening, readyz=await firstrun.ask_readyz(gateway))
+        typer.echo("\n".join(lines))
+
+    # the lifespan is run here, not by uvicorn, so that a failure is one line, not uvicorn's traceback
+    config = uvicorn.Config(gateway, log_level=log_level.value, lifespan="off")
+    server = firstrun.Server(config, on_ready)
+    lifespan = gateway.router.lifespan_context(gateway)
+    try:
+        await lifespan.__aenter__()
+    except Exception as exc:
+        data = gateway.state.settings.data_dir
+        raise StartError(
+            f"The sandbox could not start: {one_line(exc)}. Check the files in {data} (or the database URLs), "
+            f"or start from empty data with `sandbox up --reset --data-dir {data}`; --log-level debug shows "
+            "the traceback."
+        ) from exc
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        await lifespan.__aexit__(None, None, None)
 
 
 @cli.command()
 def seed(
-    tenant: Annotated[str, typer.Option(help="Tenant to seed.")] = DEFAULT_TENANT,
+    tenant: Annotated[str, typer.Option(
+        metavar="NAME", help="Tenant to seed (created if missing).")] = DEFAULT_TENANT,
     patients: Annotated[int, typer.Option(
-        "--patients", min=0, max=MAX_GENERATED, help="Generated patients to add to the personas.")] = 0,
+        "--patients", metavar="N", min=0, max=MAX_GENERATED,
+        help="Generated patients to add to the personas (INSi identities).")] = 0,
     professionals: Annotated[int, typer.Option(
-        "--professionals", min=0, max=MAX_GENERATED, help="Generated professionals (and their structures).")] = 0,
+        "--professionals", metavar="N", min=0, max=MAX_GENERATED,
+        help="Generated professionals, with their structures, to add to the personas (Annuaire Santé).")] = 0,
     seed_value: Annotated[int, typer.Option(
-        "--seed", min=0, help="Generator seed: the same seed gives the same people on every service.")] = 0,
+        "--seed", metavar="N", min=0, max=MAX_INT,
+        help="Generator seed: the same seed gives the same people on every service.")] = 0,
     data_dir: DataDir = Path(".sandbox"),
 ) -> None:
-    """Load the personas (plus a generated population) into a tenant of every service, straight into the databases."""
+    """Load the personas (plus a generated population) into a tenant of every service; print the counts."""
     from core.population.generator import gc_paused  # its tables cost 0.1 s: only the seed command pays
 
     try:
         check_tenant(tenant)
     except Exception as exc:  # noqa: BLE001 - shown as a CLI error
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    settings = SandboxSettings(data_dir=data_dir)
+        fail(f"--tenant: {exc}", 2)
+    try:
+        datadir.check(data_dir)
+        settings = SandboxSettings(data_dir=data_dir)
+    except ValueError as exc:
+        fail(str(exc) if isinstance(exc, datadir.DataDirError) else f"Cannot seed: {one_line(exc)}.")
     started = time.monotonic()
     columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -100,28 +196,43 @@ def seed(
 
         try:
             with gc_paused():  # services keep generated records alive while they load them
-                asyncio.run(seed_services(settings, DEFAULT_SERVICES, tenant, seeded, patients=patients,
-                                          professionals=professionals, seed=seed_value, progress=report))
+                counts = asyncio.run(seed_services(settings, DEFAULT_SERVICES, tenant, seeded, patients=patients,
+                                                   professionals=professionals, seed=seed_value, progress=report))
         except SeedError as exc:
-            errors.print(f"[red]{exc}[/]")
-            raise typer.Exit(1) from exc
+            fail(str(exc))
     generated = f" with {patients:,} generated patients and {professionals:,} professionals (seed {seed_value})"
-    console.print(f"Seeded tenant [bold]{tenant}[/] on {len(DEFAULT_SERVICES)} service(s)"
-                  f"{generated if patients or professionals else ''} in {time.monotonic() - started:.1f} s.")
+    typer.echo(f"Seeded tenant {tenant} on {len(DEFAULT_SERVICES)} service(s)"
+               f"{generated if patients or professionals else ''} in {time.monotonic() - started:.1f} s.")
+    typer.echo("\n".join(count_lines(counts)))
+
+
+def count_lines(counts: Mapping[str, Counted]) -> list[str]:
+    """One line per service and kind: how many the tenant holds now, how many this run added."""
+    kinds = [kind for added, total in counts.values() for kind in (total or added)]
+    width = max((len(kind) for kind in kinds), default=0)
+    slug_width = max((len(slug) for slug in counts), default=0)
+    lines = [f"  {'service':<{slug_width}}  {'records':<{width}}  {'in tenant':>9}  {'added':>9}"]
+    for slug, (added, total) in counts.items():
+        names = list(dict.fromkeys([*(total or {}), *added])) or ["(nothing)"]
+        for index, kind in enumerate(names):
+            held = f"{total[kind]:,}" if total is not None and kind in total else "?"
+            lines.append(f"  {slug if index == 0 else '':<{slug_width}}  {kind:<{width}}  {held:>9}  "
+                         f"{added.get(kind, 0):>9,}")
+    return lines
 
 
 @cli.command()
 def reset(
     data_dir: DataDir = Path(".sandbox"),
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Delete without asking (required when the input is not a terminal).")] = False,
 ) -> None:
     """Delete the data directory (every tenant, every service's data, recorded exchanges)."""
     if not yes:
         if not sys.stdin.isatty():
-            errors.print("[red]Not asking on a non-interactive input: pass --yes to delete the data.[/]")
-            raise typer.Exit(2)
+            fail("Not asking on a non-interactive input: pass --yes to delete the data.", 2)
         typer.confirm(f"Delete {data_dir} and all the sandbox data in it?", abort=True)
-    console.print(f"Deleted {data_dir}." if _delete(data_dir) else f"Nothing to delete at {data_dir}.")
+    typer.echo(f"Deleted {data_dir}." if _delete(data_dir) else f"Nothing to delete at {data_dir}.")
 
 
 @cli.command()
@@ -134,12 +245,17 @@ def _delete(data_dir: Path) -> bool:
     try:
         return datadir.delete(data_dir)
     except ValueError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"Cannot delete {data_dir} ({exc.strerror or exc}: {exc.filename or data_dir}): fix its permissions, "
+             "or delete it by hand.")
 
 
 class SeedError(RuntimeError):
     """A service failed to seed; the message names the service and what to do."""
+
+
+Counted = tuple[dict[str, int], dict[str, int] | None]  # (added by this run, held by the tenant now) by kind
 
 
 async def seed_services(
@@ -152,33 +268,43 @@ async def seed_services(
     professionals: int = 0,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
-) -> None:
+) -> dict[str, Counted]:
     """Seed ``tenant`` on each service (built in-process, lifespan run) and register it with the gateway.
 
     Each service's seeder is called directly with one :class:`SeedRequest` (same counts and seed for all,
     so the services agree on the generated people); ``progress(slug, done, total)`` relays its reports.
-    A service without a seeder gets the admin seed route instead.
+    A service without a seeder gets the admin seed route instead. Answers, by service, what the seed
+    added and what the tenant holds (None when the service cannot count it).
     """
     datadir.mark(settings.data_dir)
+    counted: dict[str, Counted] = {}
     for spec in specs:
-        app = spec.build_app(spec.build_settings(settings))
         relay = functools.partial(progress, spec.slug) if progress else None
         request = SeedRequest(tenant, patients=patients, professionals=professionals, seed=seed, progress=relay)
-        async with app.router.lifespan_context(app):
-            seeder = getattr(app.state, "seed", None)
-            try:
-                if seeder is not None:
-                    # A seeder is synchronous and may run for a minute: off the loop, like a route would be.
-                    await asyncio.to_thread(seeder, request)
-                else:
-                    await _seed_over_http(settings, spec.slug, app, request)
-            except Exception as exc:
-                raise SeedError(
-                    f"Seeding {spec.slug} (tenant {tenant!r}) failed: {exc}. Fix the cause and run `sandbox seed` "
-                    "again, or start from empty data with `sandbox reset --yes`."
-                ) from exc
+        try:
+            app = spec.build_app(spec.build_settings(settings))
+            async with app.router.lifespan_context(app):
+                counted[spec.slug] = await _seed_one(settings, spec.slug, app, request)
+        except Exception as exc:
+            raise SeedError(
+                f"Seeding {spec.slug} (tenant {tenant!r}) failed: {one_line(exc)}. Fix the cause and run "
+                "`sandbox seed` again, or start from empty data with `sandbox reset --yes`."
+            ) from exc
         if on_seeded:
             on_seeded(spec.slug)
+    try:
+        _register(settings, tenant)
+    except Exception as exc:
+        raise SeedError(
+            f"Tenant {tenant!r} is seeded on every service but could not be registered in the gateway database: "
+            f"{one_line(exc)}. Fix the cause and run `sandbox seed` again, or start from empty data with "
+            "`sandbox reset --yes`."
+        ) from exc
+    return counted
+
+
+def _register(settings: SandboxSettings, tenant: str) -> None:
+    """Record the tenant (and the default one) in the gateway database, so the gateway serves it."""
     url = settings.database_url or settings.sqlite_url("gateway")
     db = Database(url, prefix="gateway", metadata=store.metadata)
     try:
@@ -191,7 +317,17 @@ async def seed_services(
         db.dispose()
 
 
-async def _seed_over_http(settings: SandboxSettings, slug: str, app: object, request: SeedRequest) -> None:
+async def _seed_one(settings: SandboxSettings, slug: str, app: Any, request: SeedRequest) -> Counted:
+    seeder = getattr(app.state, "seed", None)
+    if seeder is None:
+        return await _seed_over_http(settings, slug, app, request)
+    # A seeder is synchronous and may run for a minute: off the loop, like a route would be.
+    added = dict(await asyncio.to_thread(seeder, request) or {})
+    census = getattr(app.state, "census", None)
+    return added, (dict(await asyncio.to_thread(census, request.tenant)) if census is not None else None)
+
+
+async def _seed_over_http(settings: SandboxSettings, slug: str, app: object, request: SeedRequest) -> Counted:
     """Seed through the service's admin route (no progress reports), for apps not built by core.app."""
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
     headers = {"x-sandbox-admin-token": token} if token else {}
@@ -201,6 +337,11 @@ async def _seed_over_http(settings: SandboxSettings, slug: str, app: object, req
         response = await client.post(f"/_admin/tenants/{request.tenant}/seed", headers=headers, params=params)
     if response.status_code >= 400:
         raise RuntimeError(f"{response.status_code} {response.text[:200]}")
+    try:
+        answer = response.json()
+        return dict(answer.get("seeded") or {}), answer.get("total")
+    except (ValueError, AttributeError):  # an older service answering 204
+        return {}, None
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from services.ins_teleservice.settings import InsTeleserviceSettings
 
 def banner(settings: InsTeleserviceSettings) -> Banner:
     idams = "any ('*')" if "*" in settings.approved_idams else ", ".join(settings.approved_idams) or "none"
-    credentials = [("accepted IDAMs", f"{idams} (ContexteLPS/LPS/IDAM; a tenant adds its own: POST "
-                                      "/_admin/software)")]
+    credentials = [("accepted IDAMs", f"{idams} (in ContexteLPS/LPS/IDAM; a tenant registers its own with "
+                                      f"POST {settings.base_url()}/_admin/software)")]
     if settings.cert_cn_check:
         credentials.append(("certificate CNs", f"{', '.join(settings.allowed_cert_cns)} "
                                                f"(header {settings.cert_cn_header})"))

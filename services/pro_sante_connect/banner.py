@@ -11,10 +11,10 @@ def banner(settings: ProSanteConnectSettings, realm: str) -> Banner:
     credentials = []
     for client in DEMO_CLIENTS:  # documented demo clients: their secrets are public
         if client.get("client_secret"):
-            value = f"{client['client_id']}, secret {client['client_secret']} (HTTP Basic or client_secret_post)"
-            credentials.append(("demo client, confidential", value))
+            credentials.append(("demo client", f"{client['client_id']}, secret {client['client_secret']} "
+                                               "(confidential: HTTP Basic or client_secret_post)"))
         else:
-            credentials.append(("demo client, public (PKCE)", client["client_id"]))
+            credentials.append(("demo client", f"{client['client_id']} (public: PKCE, no secret)"))
     if settings.clients_file is not None:  # a team's own clients: ids only, their secrets stay in the file
         ids = ", ".join(c.client_id for c in file_clients(settings.clients_file)) or "none"
         credentials.append(("clients file", f"{ids} (from {settings.clients_file}; secrets not shown)"))

@@ -182,3 +182,32 @@ def _note(settings: SandboxSettings, tenant: str, key: str) -> str | None:
             ).scalar_one_or_none()
     finally:
         db.dispose()
+
+
+def _count_rows(output: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(service, records) -> (in tenant, added) from the table `sandbox seed` prints."""
+    rows, slug = {}, ""
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) in (3, 4) and parts[-1].replace(",", "").isdigit() and parts[-2].replace(",", "").isdigit():
+            if len(parts) == 4:
+                slug = parts[0]
+            rows[slug, parts[-3]] = (int(parts[-2].replace(",", "")), int(parts[-1].replace(",", "")))
+    return rows
+
+
+def test_seed_command_prints_what_each_service_holds_and_what_it_added(tmp_path: Path) -> None:
+    from core.population.generator import patients
+    from services.ins_teleservice.seed import persona_identities
+
+    data = ["--data-dir", str(tmp_path / "data"), "--tenant", "team-n"]
+    first = runner.invoke(cli, ["seed", *data, "--patients", "30", "--seed", "3"])
+    assert first.exit_code == 0, first.output
+    rows = _count_rows(first.output)
+    identities = 30 - sum(p.ins is None for p in patients(3, 30)) + len(persona_identities())
+    assert rows["ins-teleservice", "identities"] == (identities, identities)
+    assert rows["annuaire-sante", "Practitioner"][0] == rows["annuaire-sante", "Practitioner"][1] > 0
+    assert rows["pro-sante-connect", "clients"][0] >= 2
+    again = _count_rows(runner.invoke(cli, ["seed", *data]).output)
+    assert set(again) == set(rows) and all(added == 0 for _, added in again.values())  # nothing new the second time
+    assert all(again[key][0] == held for key, (held, _) in rows.items())
