@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
@@ -42,6 +44,16 @@ def not_created(name: str) -> SandboxError:
         f"POST /_admin/tenants {{\"name\": \"{name}\"}} and the admin token (Authorization: Bearer ...).",
         issue="not-found",
     )
+
+
+def held(response: httpx.Response) -> dict[str, int]:
+    """What a service's seed answer says the tenant holds, by kind (``{}`` from a service that does not say)."""
+    try:
+        answer = response.json()
+        counts = answer.get("total") or answer.get("seeded") or {}
+        return {str(kind): int(count) for kind, count in counts.items()}
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 class Tenants:
@@ -177,11 +189,14 @@ class Tenants:
         return self._locks.setdefault(name, asyncio.Lock())
 
     async def _insert(self, name: str) -> dict[str, Any]:
+        """Seed the tenant everywhere, then record it; the row carries what each service now holds."""
         # Seed first: if a service cannot be seeded the tenant is not recorded, and the next use retries.
-        await self._on_services("POST", f"/_admin/tenants/{name}/seed")
-        return await asyncio.to_thread(self._write, store.insert_tenant, name=name, created_at=now_iso())
+        responses = await self._on_services("POST", f"/_admin/tenants/{name}/seed")
+        row = await asyncio.to_thread(self._write, store.insert_tenant, name=name, created_at=now_iso())
+        return {**row, "seeded": {svc.slug: held(response) for svc, response in zip(self.services, responses,
+                                                                                    strict=True)}}
 
-    async def _on_services(self, method: str, path: str) -> None:
+    async def _on_services(self, method: str, path: str) -> list[httpx.Response]:
         responses = await asyncio.gather(*(svc.admin(method, path) for svc in self.services))
         for svc, response in zip(self.services, responses, strict=True):
             if response.status_code >= 400:
@@ -190,6 +205,7 @@ class Tenants:
                     f"Service {svc.slug!r} answered {response.status_code} to {method} {path}.",
                     issue="transient",
                 )
+        return list(responses)
 
     async def _prepare(self, name: str, action: str, method: str, path: str) -> None:
         """Change nothing, or raise 503 ``GW-0010``: the recorder writes what it holds and every service

@@ -42,6 +42,7 @@ async def test_post_creates_and_seeds_a_tenant(gateway_client: httpx.AsyncClient
     body = response.json()
     assert body["name"] == "team-a"
     assert body["services"] == {"demo-service": "http://sandbox.test/t/team-a/demo-service"}
+    assert body["seeded"] == {"demo-service": {"markers": 1}}  # what each service's seed answer says it holds
     assert "team-a" in gateway_client.gateway.state.tenants.known  # so the marker below came from POST
     assert (await gateway_client.get("/t/team-a/demo-service/notes/marker")).json()["value"] == "seeded"
 
