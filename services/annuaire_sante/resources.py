@@ -284,14 +284,15 @@ def device(org: Organization, equipment: Equipment, index: int) -> dict:
         "id": technical_id("Device", org.id, index),
         "meta": meta("Device", "FINESS", FINESS_AUTHORITY, registry_date(equipment.arhgos)),
         "language": "fr",
+        "extension": [authorization(equipment)],
         "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": equipment.arhgos}],
         "status": "active" if equipment.active else "inactive",
     }
     if not equipment.active:
+        del resource["extension"]
         return resource
-    return {**resource, "extension": [authorization(equipment)],
-            "type": concept(coding(nos.EQUIPMENT, equipment.type)), "manufacturer": equipment.manufacturer,
-            "serialNumber": equipment.serial,
+    return {**resource, "manufacturer": equipment.manufacturer, "serialNumber": equipment.serial,
+            "type": concept(coding(nos.EQUIPMENT, equipment.type)),
             "owner": {"reference": f"Organization/{technical_id('Organization', org.id)}"}}
 
 
@@ -302,13 +303,14 @@ def healthcare_service(org: Organization, activity: Activity, index: int) -> dic
         "id": technical_id("HealthcareService", org.id, index),
         "meta": meta("HealthcareService", "FINESS", FINESS_AUTHORITY, registry_date(activity.arhgos)),
         "language": "fr",
+        "extension": [authorization(activity)],
         "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": activity.arhgos}],
         "active": activity.active,
     }
     if not activity.active:
+        del resource["extension"]
         return resource
-    return {**resource, "extension": [authorization(activity)],
-            "providedBy": {"reference": f"Organization/{technical_id('Organization', org.id)}"},
+    return {**resource, "providedBy": {"reference": f"Organization/{technical_id('Organization', org.id)}"},
             "category": [concept(coding(nos.MODALITY, activity.modality))],
             "type": [concept(coding(nos.ACTIVITY, activity.activity))],
             "characteristic": [concept(coding(nos.FORM, activity.form))]}

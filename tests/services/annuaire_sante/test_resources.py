@@ -292,3 +292,14 @@ def test_generated_hospitals_get_authorisations_deterministic_by_seed():
     numbers = [a.arhgos for o in first for a in (*o.equipment, *o.activities)]
     assert len(set(numbers)) == len(numbers) and all(re.fullmatch(r"\d{2}-\d{2}-3\d{4}", n) for n in numbers)
     assert not [o for o in first if o.kind != "hospital-eg" and (o.equipment or o.activities)]
+
+
+def test_a_withdrawn_activity_keeps_only_its_arhgos_number(population):
+    # v2 guide "nouveautés": a HealthcareService with active=false shows its ARHGOS number
+    from dataclasses import replace
+
+    ch = population.organization("ch-volcans")
+    withdrawn = healthcare_service(ch, replace(ch.activities[0], active=False), 0)
+    assert set(withdrawn) == {"resourceType", "id", "meta", "language", "identifier", "active"}
+    assert withdrawn["active"] is False and withdrawn["identifier"][0]["value"] == "63-63-20001"
+    validate_resource(withdrawn)
