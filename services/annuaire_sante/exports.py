@@ -145,7 +145,9 @@ def site(store: DirectoryStore, role: dict | None, p: dict[str, str]) -> list[st
     sector = code(org.get("type", []), nos.SECTOR)
     return [mode, nos.MODES.get(mode, ""), identifier(org, SIRENE_SYSTEM, "SIRET"),
             identifier(org, SIRENE_SYSTEM, "SIREN"), identifier(org, FINESS_SYSTEM, "FINEG"),
-            identifier(parent, FINESS_SYSTEM, "FINEJ") or identifier(org, FINESS_SYSTEM, "FINEJ"), org.get("id", ""),
+            identifier(parent, FINESS_SYSTEM, "FINEJ") or identifier(org, FINESS_SYSTEM, "FINEJ"),
+            # identifiantEG: the IG maps identifier[rppsRang] to it (AsOrganizationProfile.fsh mapping)
+            identifier(org, nos.RPPS_RANG_SYSTEM) or org.get("id", ""),
             org.get("name", ""), (org.get("alias") or [""])[0], "", "", a["number"], "", a["type"], a["type_label"],
             a["street"], "", a["routing"], a["postal"], a["insee"], a["city"].upper(), "", "", phone, "", "", "",
             a["department"], a["department_label"], identifier(org, IDNAT_STRUCT_OID), p["authority"], sector,

@@ -6,7 +6,7 @@ import zipfile
 from core.app import SeedRequest
 from core.population.model import Mailbox, Professional
 from services.annuaire_sante.exports import MSSANTE, PERSONNE_ACTIVITE
-from services.annuaire_sante.resources import BuildOptions, practitioner
+from services.annuaire_sante.resources import BuildOptions, practitioner, technical_id
 
 PERSONNE_ACTIVITE_URL = "/extractions/PS_LibreAcces_Personne_activite.txt"
 MSSANTE_URL = "/extractions/Extraction_Correspondance_MSSante.txt"
@@ -40,6 +40,10 @@ async def test_personne_activite_has_52_columns_and_a_line_per_active_situation(
     assert (line["Numéro SIRET site"], line["Raison sociale site"]) == (msp.siret, msp.name)
     assert (line["Code postal (coord. structure)"], line["Code Département (structure)"]) == ("63000", "63")
     assert line["Ancien identifiant de la structure"] == msp.id_nat_struct
+    # the MSP has no RPPS-rang: its technical id stands in; a FINESS site shows F + FINESS (IG rppsRang)
+    assert line["Identifiant technique de la structure"] == technical_id("Organization", msp.id)
+    (benali,) = [row for row in rows if row["Nom d'exercice"] == "BENALI"]
+    assert benali["Identifiant technique de la structure"] == "F638000026"
     # "8 rue des Puys", read from the address line's ADXP parts
     assert [line[f"{c} (coord. structure)"] for c in ("Numéro Voie", "Code type de voie", "Libellé type de voie",
                                                       "Libellé Voie", "Libellé commune")] == [
