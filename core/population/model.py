@@ -101,13 +101,27 @@ class Activity:
     active: bool = True
 
 
+@dataclass(frozen=True)
+class SocialEquipment:
+    """An authorised social or médico-social activity of a FINESS site (équipement social, HealthcareService)."""
+
+    discipline: str  # TRE_R401 ActiviteSocialeRegulee, e.g. "924" accueil pour personnes âgées
+    activity_type: str  # TRE_R209 TypeActivite (mode de fonctionnement), e.g. "11" hébergement complet internat
+    public: str  # TRE_R403 PublicActiviteSmsseRegulee (clientèle), e.g. "2100" personnes âgées
+    capacity: int  # capacité autorisée
+    installed: int  # capacité installée
+    authorised: date
+    first_installed: date
+    active: bool = True
+
+
 # NAF rév. 2 (INSEE) activity of each kind of structure: the APE code (activiteINSEE, TRE_R75). 86.10Z for a
 # hospital is the IG example's value; the others are the INSEE classes for these activities.
 APE_BY_KIND = {
     "hospital-ej": "86.10Z", "hospital-eg": "86.10Z", "pharmacy-ej": "47.73Z", "pharmacy": "47.73Z",
     "laboratory-ej": "86.90B", "laboratory": "86.90B", "gp-practice": "86.21Z", "cabinet": "86.22C",
     "dental-practice": "86.23Z", "nursing-practice": "86.90D", "midwife-practice": "86.90D",
-    "physio-practice": "86.90E", "podiatry-practice": "86.90E",
+    "physio-practice": "86.90E", "podiatry-practice": "86.90E", "nursing-home": "87.10A",
 }
 
 
@@ -133,6 +147,7 @@ class Organization:
     rpps_rang: str | None = None  # RPPS-rang of a cabinet: its holder's RPPS + a 3-digit rank
     equipment: tuple[Equipment, ...] = ()  # authorised heavy equipment (FINESS sites)
     activities: tuple[Activity, ...] = ()  # authorised healthcare activities (FINESS sites)
+    social: tuple[SocialEquipment, ...] = ()  # authorised social / médico-social activities (FINESS sites)
 
     @property
     def ape(self) -> str:

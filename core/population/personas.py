@@ -22,6 +22,7 @@ from core.population.model import (
     Professional,
     Situation,
     SmartCard,
+    SocialEquipment,
 )
 
 CNDA_PATIENTS: tuple[Patient, ...] = (
@@ -151,6 +152,13 @@ ORGANIZATIONS: tuple[Organization, ...] = (
                  mailboxes=_org_boxes("msp-des-puys",
                                       ("secretariat", "ORG", "Secrétariat de la maison de santé", "Accueil"),
                                       ("lgc", "APP", "Logiciel de gestion de cabinet", ""))),
+    # The hospital's nursing home (EHPAD, FINESS category 500): its places are a social-equipment authorisation.
+    # Discipline 924, public 2100 (ANS terminologies TRE_R401 / TRE_R403) and type 11 (AS-DOC
+    # healthcare-service.md) are published codes; the capacities are ours.
+    Organization("ehpad-des-volcans", "EHPAD DES VOLCANS", "nursing-home", "EG", finess="638000075",
+                 siret="26630001100027", part_of="ch-volcans-ej", category="500",
+                 address=_address("14 boulevard des Volcans"), phone="04 73 00 10 50",
+                 social=(SocialEquipment("924", "11", "2100", 84, 80, date(2012, 9, 3), date(2013, 1, 7)),)),
     # The real PSC sandbox account of ROBERT SPECIALISTE0021889 practises in his own cabinet in Paris 9e
     # (conformance/psc/userinfo-example.json: SubjectOrganization, Secteur_Activite SA07).
     Organization("cabinet-specialiste", "CABINET M SPECIALISTE0021889", "cabinet", "EG", siren="812345049",

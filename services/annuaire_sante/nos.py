@@ -31,6 +31,7 @@ PROFILES = {
     "Device": [structure(AS_IG, "as-dp-device")],
     "HealthcareService": [structure(AS_IG, "as-dp-healthcareservice-healthcare-activity")],
 }
+SOCIAL_EQUIPMENT_PROFILE = structure(AS_IG, "as-dp-healthcareservice-social-equipment")
 EXT_DATA_TRACE = structure(AS_IG, "as-ext-data-trace")
 EXT_SMARTCARD = structure(AS_IG, "as-ext-smartcard")
 EXT_MAILBOX_METADATA = structure(AS_IG, "as-ext-mailbox-mss-metadata")
@@ -38,6 +39,8 @@ EXT_EMAIL_TYPE = structure(FR_CORE, "fr-core-contact-point-email-type")
 EXT_ORGANIZATION_TYPES = structure(AS_IG, "as-ext-organization-types")
 EXT_INSEE_CODE = structure(FR_CORE, "fr-core-address-insee-code")
 EXT_AUTHORIZATION = structure(AS_IG, "as-ext-authorization")
+EXT_INSTALLATION = structure(AS_IG, "as-ext-installation")
+EXT_SUPPORTED_CAPACITY = structure(AS_IG, "as-ext-supported-capacity")
 ADXP = "http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-"  # + houseNumber, streetNameType, streetNameBase
 EXT_PHARMACY_LICENCE = structure(AS_IG, "as-ext-organization-pharmacy-licence")
 
@@ -64,6 +67,10 @@ EQUIPMENT = tre("TRE_R272-EquipementMaterielLourd")  # Device.type (AS-DOC resou
 ACTIVITY = tre("TRE_R274-ActiviteSanitaireRegulee")  # HealthcareService.type[activity]
 MODALITY = tre("TRE_R275-ModaliteActivite")  # HealthcareService.category (modalité)
 FORM = tre("TRE_R276-FormeActivite")  # HealthcareService.characteristic (forme; AS-DOC healthcare-service.md)
+# social equipment (as-healthcareservice-social-equipment): JDV_J379 / JDV_J376 draw from these smt code systems
+SOCIAL_ACTIVITY = "https://smt.esante.gouv.fr/fhir/CodeSystem/tre-r401-activite-sociale-regulee"
+PUBLIC = "https://smt.esante.gouv.fr/fhir/CodeSystem/tre-r403-public-activite-smsse-regulee"
+ACTIVITY_TYPE = tre("TRE_R209-TypeActivite")  # characteristic (AS-DOC healthcare-service.md: 11)
 ARHGOS_SYSTEM = "https://arhgos.ars.sante.fr"  # "mis à titre indicatif et pourra évoluer" (IG AsDeviceProfile)
 RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
 

@@ -29,6 +29,7 @@ from core.population.model import (
     Professional,
     Situation,
     SmartCard,
+    SocialEquipment,
 )
 from services.annuaire_sante import nos
 
@@ -85,14 +86,15 @@ def registry_date(model_id: str) -> str:
     return (UPDATES_FROM + timedelta(days=days)).isoformat()
 
 
-def meta(rtype: str, information_system: str, authority: str, updated: str) -> dict:
+def meta(rtype: str, information_system: str, authority: str, updated: str, profile: str | None = None) -> dict:
     """Profiles, source and ``as-ext-data-trace`` (sub-extensions in the IG's order, AsDataTraceExtension.fsh)."""
     trace = {"url": nos.EXT_DATA_TRACE, "extension": [
         {"url": "autorite-enregistrement", "valueCodeableConcept": concept(coding(nos.AUTHORITY, authority))},
         {"url": "systeme-information", "valueCode": information_system},
         {"url": "date-maj-ae", "valueDate": updated},
     ]}
-    return {"profile": list(nos.PROFILES[rtype]), "source": nos.SOURCE, "extension": [trace]}
+    return {"profile": [profile] if profile else list(nos.PROFILES[rtype]), "source": nos.SOURCE,
+            "extension": [trace]}
 
 
 def professional_authority(pro: Professional) -> str:
@@ -316,12 +318,43 @@ def healthcare_service(org: Organization, activity: Activity, index: int) -> dic
             "characteristic": [concept(coding(nos.FORM, activity.form))]}
 
 
+def social_equipment(org: Organization, equipment: SocialEquipment, index: int) -> dict:
+    """An ``as-dp-healthcareservice-social-equipment``: no identifier (0..0 in the DP profile), discipline,
+    public and mode of operation, with the authorisation, installation and capacity extensions."""
+    resource: dict = {
+        "resourceType": "HealthcareService",
+        "id": technical_id("HealthcareService", org.id, index),
+        "meta": meta("HealthcareService", "FINESS", FINESS_AUTHORITY, registry_date(f"{org.id}/{index}"),
+                     profile=nos.SOCIAL_EQUIPMENT_PROFILE),
+        "language": "fr",
+        "extension": [
+            {"url": nos.EXT_AUTHORIZATION, "extension": [
+                {"url": "dateAuthorization", "valueDate": equipment.authorised.isoformat()}]},
+            {"url": nos.EXT_INSTALLATION, "extension": [
+                {"url": "dateFirstInstallation", "valueDate": equipment.first_installed.isoformat()}]},
+            {"url": nos.EXT_SUPPORTED_CAPACITY, "extension": [
+                {"url": "capacityAvailable", "valueInteger": equipment.capacity},
+                {"url": "installedCapacity", "valueInteger": equipment.installed}]},
+        ],
+        "active": equipment.active,
+    }
+    if not equipment.active:
+        del resource["extension"]
+        return resource
+    return {**resource, "providedBy": {"reference": f"Organization/{technical_id('Organization', org.id)}"},
+            "type": [concept(coding(nos.SOCIAL_ACTIVITY, equipment.discipline))],
+            "eligibility": [{"code": concept(coding(nos.PUBLIC, equipment.public))}],
+            "characteristic": [concept(coding(nos.ACTIVITY_TYPE, equipment.activity_type))]}
+
+
 def authorisations(org: Organization) -> Iterator[dict]:
     """The Device and HealthcareService resources of a structure's FINESS authorisations."""
     for index, equipment in enumerate(org.equipment):
         yield device(org, equipment, index)
     for index, activity in enumerate(org.activities):
         yield healthcare_service(org, activity, index)
+    for index, social in enumerate(org.social, start=len(org.activities)):
+        yield social_equipment(org, social, index)
 
 
 def directory(organizations: Iterable[Organization], professionals: Iterable[Professional],

@@ -57,6 +57,17 @@ async def test_healthcare_service_searches_of_the_documentation(fhir):
     assert await entries(fhir, "/HealthcareService?active=false") == []
 
 
+async def test_social_equipment_is_found_by_profile_and_type_of_activity(fhir):
+    ehpad = technical_id("HealthcareService", "ehpad-des-volcans", 0)
+    social = quote(nos.SOCIAL_EQUIPMENT_PROFILE)
+    assert ids(await entries(fhir, f"/HealthcareService?_profile={social}")) == [ehpad]
+    # AS-DOC healthcare-service.md §4.3: characteristic=TRE_R209-TypeActivite|11 (hébergement complet internat)
+    assert ehpad in ids(await entries(fhir, f"/HealthcareService?characteristic={quote(nos.ACTIVITY_TYPE)}%7C11"))
+    assert ehpad in ids(await entries(fhir, f"/HealthcareService?service-type={quote(nos.SOCIAL_ACTIVITY)}|924"))
+    activity = quote(nos.PROFILES["HealthcareService"][0])
+    assert ehpad not in ids(await entries(fhir, f"/HealthcareService?_profile={activity}&_count=500"))
+
+
 async def test_organization_revincludes_its_devices_and_healthcare_services(fhir):
     # AS-DOC organization.md §4.1: Organization?_revinclude=Device:organization / HealthcareService:organization
     r = await fhir.get(f"/Organization?_id={CH}&_revinclude=Device:organization"
@@ -161,6 +172,6 @@ async def test_seed_route_counts_devices_and_healthcare_services(service, popula
     assert response.status_code == 200, response.text
     seeded = response.json()["seeded"]
     assert seeded["Device"] == sum(len(o.equipment) for o in every) >= 3
-    assert seeded["HealthcareService"] == sum(len(o.activities) for o in every) >= 3
+    assert seeded["HealthcareService"] == sum(len(o.activities) + len(o.social) for o in every) >= 4
     again = (await service.post(f"/_admin/tenants/{name}/seed", params={"professionals": GENERATED, "seed": SEED}))
     assert again.json()["seeded"]["Device"] == 0 and again.json()["total"]["Device"] == seeded["Device"]

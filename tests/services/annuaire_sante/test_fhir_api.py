@@ -84,18 +84,19 @@ async def test_practitioner_role_references_and_role_codes(fhir):
 
 async def test_organization_address_type_partof_and_include(fhir):
     eg, ej = technical_id("Organization", "ch-volcans"), technical_id("Organization", "ch-volcans-ej")
+    ehpad = technical_id("Organization", "ehpad-des-volcans")  # the hospital's other site
     assert eg in ids(await entries(fhir, "/Organization?address-city=clermont&address-postalcode=63&_count=500"))
     assert eg in ids(await entries(fhir, "/Organization?address:contains=volcans"))
     assert eg in ids(await entries(fhir, "/Organization?address=12 boulevard&_count=500"))
     assert ids(await entries(fhir, f"/Organization?identifier={FINESS_SYSTEM}|638000026")) == [eg]
     assert ids(await entries(fhir, "/Organization?identifier=1638000026")) == [eg]
-    assert ids(await entries(fhir, f"/Organization?partof={ej}")) == [eg]
+    assert sorted(ids(await entries(fhir, f"/Organization?partof={ej}"))) == sorted([eg, ehpad])
     legal = await entries(fhir, "/Organization?type=LEGAL-ENTITY&_count=500")
     assert ej in ids(legal) and eg not in ids(legal)
     included = await entries(fhir, f"/Organization?_id={eg}&_include=Organization:partof", mode="include")
     assert ids(included) == [ej]
     children = await entries(fhir, f"/Organization?_id={ej}&_revinclude=Organization:partof", mode="include")
-    assert ids(children) == [eg]
+    assert sorted(ids(children)) == sorted([eg, ehpad])
 
 
 async def test_revinclude_and_include_between_practitioners_roles_and_structures(fhir):

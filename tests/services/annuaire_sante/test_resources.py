@@ -303,3 +303,26 @@ def test_a_withdrawn_activity_keeps_only_its_arhgos_number(population):
     assert set(withdrawn) == {"resourceType", "id", "meta", "language", "identifier", "active"}
     assert withdrawn["active"] is False and withdrawn["identifier"][0]["value"] == "63-63-20001"
     validate_resource(withdrawn)
+
+
+def test_social_equipment_of_the_nursing_home(population):
+    # profiles-dp/AsDpHealthcareServiceSocialEquipmentProfile.fsh: identifier 0..0, type[category] (JDV_J379),
+    # eligibility.code (JDV_J376), characteristic (JDV_J138; AS-DOC healthcare-service.md: TRE_R209 11),
+    # extensions as-ext-authorization, as-ext-installation, as-ext-supported-capacity
+    ehpad = population.organization("ehpad-des-volcans")
+    (social,) = [r for r in directory([ehpad], []) if r["resourceType"] == "HealthcareService"]
+    assert social["meta"]["profile"] == [
+        "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-healthcareservice-social-equipment"]
+    assert "identifier" not in social and social["active"] is True
+    assert social["providedBy"] == {"reference": f"Organization/{technical_id('Organization', 'ehpad-des-volcans')}"}
+    assert social["type"][0]["coding"] == [{"system": nos.SOCIAL_ACTIVITY, "code": "924"}]
+    assert social["eligibility"] == [{"code": {"coding": [{"system": nos.PUBLIC, "code": "2100"}]}}]
+    assert social["characteristic"][0]["coding"] == [
+        {"system": "https://mos.esante.gouv.fr/NOS/TRE_R209-TypeActivite/FHIR/TRE-R209-TypeActivite", "code": "11"}]
+    capacity = {e["url"]: e["valueInteger"] for e in extension(social, nos.EXT_SUPPORTED_CAPACITY)["extension"]}
+    assert capacity == {"capacityAvailable": 84, "installedCapacity": 80}
+    assert extension(social, nos.EXT_INSTALLATION)["extension"] == [
+        {"url": "dateFirstInstallation", "valueDate": "2013-01-07"}]
+    validate_resource(social)
+    parent = technical_id("Organization", "ch-volcans-ej")
+    assert organization(ehpad)["partOf"] == {"reference": f"Organization/{parent}"}
