@@ -59,7 +59,9 @@ def fhir_tables(metadata: MetaData, prefix: str) -> FhirTables:
         Column("updated_at", Float, nullable=False),
         Column("deleted", Boolean, nullable=False, default=False),
         Column("body", Text, nullable=True),
-        Index(f"{p}res_updated", "tenant", "rtype", "updated_at"),
+        # covers a search without criteria (an "appel full"): its count and its pages in lastUpdated order
+        # come from this index alone, not from the table's rows and their JSON
+        Index(f"{p}res_updated", "tenant", "rtype", "updated_at", "rid", "deleted"),
     )
     hist = Table(
         f"{p}hist", metadata,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -129,14 +129,18 @@ class FhirStore:
             return []
         res = self.t.res
         found: dict[tuple[str, str], Stored] = {}
-        for i in range(0, len(keys), 400):
-            chunk = keys[i:i + 400]
-            rows = conn.execute(
-                select(res.c.rtype, res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(
-                    res.c.tenant == tenant, res.c.deleted.is_(False),
-                    tuple_(res.c.rtype, res.c.rid).in_(chunk))
-            ).all()
-            found.update({(r.rtype, r.rid): Stored(r.rtype, r.rid, r.version, r.last_updated, r.body) for r in rows})
+        by_type: dict[str, list[str]] = {}
+        for rtype, rid in dict.fromkeys(keys):
+            by_type.setdefault(rtype, []).append(rid)
+        # one ``rid IN`` per type and chunk walks the primary key; a (type, id) row-value IN list cost
+        # ~40 ms per 400 keys on SQLite (1.5 s for the situations of 10,000 practitioners)
+        for rtype, rids in by_type.items():
+            for i in range(0, len(rids), 500):
+                rows = conn.execute(
+                    select(res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(
+                        res.c.tenant == tenant, res.c.rtype == rtype, res.c.deleted.is_(False),
+                        res.c.rid.in_(rids[i:i + 500])))
+                found.update(((rtype, r.rid), Stored(rtype, r.rid, r.version, r.last_updated, r.body)) for r in rows)
         return [found[k] for k in dict.fromkeys(keys) if k in found]
 
     # writes --------------------------------------------------------------------------------------

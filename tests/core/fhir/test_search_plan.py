@@ -1,7 +1,6 @@
 """Searches are index lookups, never scans of the resource table or of JSON (SQLite query plans)."""
 
 import pytest
-from sqlalchemy import select
 
 from core.db import Database
 from core.fhir.router import FhirService
@@ -17,12 +16,12 @@ def service():
     return fhir
 
 
-def plan(service, rtype: str, params: list[tuple[str, str]]) -> list[str]:
+def plan(service, rtype: str, params: list[tuple[str, str]], *, count: bool = False) -> list[str]:
     engine = service.api.search_engine
     req = engine.parse(rtype, params)
-    res = service.tables.res
-    stmt = select(res.c.rid).where(*engine.where("default", req, ())).order_by(*engine._order("default", req))
-    sql = str(stmt.limit(20).compile(service.db.engine, compile_kwargs={"literal_binds": True}))
+    where = engine.where("default", req, ())
+    stmt = engine.count_query(req, where) if count else engine.page_query("default", req, where)  # as run() sends
+    sql = str(stmt.compile(service.db.engine, compile_kwargs={"literal_binds": True}))
     with service.db.read() as conn:
         return [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
 
@@ -35,8 +34,18 @@ def plan(service, rtype: str, params: list[tuple[str, str]]) -> list[str]:
     ("Observation", [("subject", "Patient/1")], "ix_ref_target"),
     ("Observation", [("patient.identifier", "x|y")], "ix_token_code"),
 ])
-def test_search_drives_from_the_parameter_index(service, rtype, params, index):
-    steps = plan(service, rtype, params)
+@pytest.mark.parametrize("count", [False, True], ids=["page", "count"])
+def test_search_drives_from_the_parameter_index(service, rtype, params, index, count):
+    steps = plan(service, rtype, params, count=count)
     assert steps[0].startswith("SEARCH kernel_demo_fhir_res USING") and "rid=?" in steps[0], steps
     assert any(index in step for step in steps), steps
     assert not any(step.startswith("SCAN") for step in steps), steps
+
+
+def test_a_search_without_criteria_reads_only_the_lastupdated_index(service):
+    steps = plan(service, "Patient", [])
+    assert steps[0] == ("SEARCH kernel_demo_fhir_res USING COVERING INDEX kernel_demo_fhir_res_updated "
+                        "(tenant=? AND rtype=?)"), steps
+    assert "USE TEMP B-TREE FOR ORDER BY" not in steps, steps  # in index order (ties on rid aside)
+    assert plan(service, "Patient", [], count=True)[0].startswith(
+        "SEARCH kernel_demo_fhir_res USING COVERING INDEX kernel_demo_fhir_res_updated")
