@@ -1,4 +1,4 @@
-"""The first-run text (gateway/firstrun.py) and each service's banner, built in-process."""
+"""The first-run text (gateway/firstrun.py), built in-process (each service's banner: its test_banner.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from core.settings import SandboxSettings
 from gateway import firstrun, listen
 from gateway.app import create_app
 from gateway.registry import DEFAULT_SERVICES, ServiceSpec
-from services.annuaire_sante.banner import banner as annuaire_banner
-from services.annuaire_sante.settings import AnnuaireSanteSettings
-from services.ins_teleservice.banner import banner as insi_banner
-from services.ins_teleservice.settings import InsTeleserviceSettings
-from services.pro_sante_connect.banner import banner as psc_banner
-from services.pro_sante_connect.settings import ProSanteConnectSettings
 from tests.gateway.demo_service import SPEC as DEMO_SERVICE
 
 READY = (200, {"status": "ok"})
@@ -53,33 +47,6 @@ def test_not_ready_says_what_readyz_answers_and_secrets_stay_hidden(tmp_path: Pa
     assert lines[-1].startswith("Not ready: http://127.0.0.1:8080/readyz answers 503 {\"status\": \"unavailable\"")
     assert "needs SANDBOX_ADMIN_TOKEN" in text and "t0ken" not in text
     assert "postgresql://sandbox:***@db.example/gateway" in text and "pa55word" not in text
-
-
-def test_the_insi_banner_shows_the_accepted_idams_and_the_certificate_check(tmp_path: Path) -> None:
-    sandbox = SandboxSettings(data_dir=tmp_path, public_url="http://sb.example")
-    any_idam = insi_banner(InsTeleserviceSettings.for_slug("ins-teleservice", sandbox, approved_idams=["*"]))
-    assert dict(any_idam.credentials)["accepted IDAMs"].startswith("any ('*')")
-    assert "http://sb.example/ins-teleservice/_admin/software" in dict(any_idam.credentials)["accepted IDAMs"]
-    checked = insi_banner(InsTeleserviceSettings.for_slug("ins-teleservice", sandbox, cert_cn_check=True))
-    assert "INSI-AUTO, INSI-MANU (header x-ssl-client-cn)" in dict(checked.credentials)["certificate CNs"]
-
-
-def test_the_annuaire_banner_shows_the_demo_key_only(tmp_path: Path) -> None:
-    sandbox = SandboxSettings(data_dir=tmp_path)
-    own = annuaire_banner(AnnuaireSanteSettings.for_slug("annuaire-sante", sandbox, api_keys=["k1", "k2"]), "/f")
-    assert own.credentials == (("API keys", "2 more from ANNUAIRE_SANTE_API_KEYS (not shown)"),)
-    assert own.endpoints == (("FHIR", "/f"),)
-
-
-def test_the_psc_banner_names_file_clients_without_their_secrets(tmp_path: Path) -> None:
-    clients = tmp_path / "clients.yaml"
-    clients.write_text("- client_id: vendor-lgc\n  client_secret: do-not-print\n"
-                       "  redirect_uris: [https://lgc.example/cb]\n", encoding="utf-8")
-    settings = ProSanteConnectSettings.for_slug("pro-sante-connect", SandboxSettings(data_dir=tmp_path),
-                                                clients_file=clients)
-    shown = psc_banner(settings, "/realm")
-    text = repr(shown)
-    assert "vendor-lgc" in text and "do-not-print" not in text and "sandbox-practice-secret" in text
 
 
 def test_default_public_url_of_any_address_and_ipv6(tmp_path: Path) -> None:
