@@ -243,3 +243,16 @@ def test_up_on_every_interface_hands_out_loopback_urls(tmp_path: Path) -> None:
     finally:
         run.stop()
     assert f"http://127.0.0.1:{port}/annuaire-sante/fhir/v2" in text and "http://0.0.0.0" not in text
+
+
+def test_reset_that_cannot_delete_is_one_line_naming_what_to_fix(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    datadir.mark(data)
+    (data / "gateway.db").write_bytes(b"")
+    tmp_path.chmod(0o555)  # the data directory cannot be removed from its parent
+    try:
+        line = one_line_refusal(sandbox("reset", "--yes", "--data-dir", str(data), unprivileged=True),
+                                "Cannot delete", "permissions")
+    finally:
+        tmp_path.chmod(0o755)
+    assert "Permission denied" in line and data.exists()
