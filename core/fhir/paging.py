@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from core.codes import Code
 from core.errors import SandboxError
 
-MAX_CURSOR = 16_384  # characters of an ``id``; a search at the kernel's limits compresses well below this
+MAX_CURSOR = 65_536  # characters of an ``id``: what a long POST _search compresses to; more is refused unread
 MAC_BYTES = 18
 VERSION = 1
 

@@ -123,7 +123,7 @@ def _tampered(token: str) -> str:
     lambda good: "not-a-cursor",
     lambda good: "é" * 40 + ".é",
     lambda good: "%00%ff",
-    lambda good: "A" * (MAX_CURSOR + 1),
+    lambda good: "A" * 20_000 + "." + "B" * 24,
     lambda good: "====.====",
 ])
 async def test_hostile_page_ids_answer_400(paged, make):
@@ -142,6 +142,9 @@ def test_cursors_are_bound_to_their_service_and_key():
     mine = PageLinks("svc-a/fhir", secret=b"k", ttl=60)
     token = mine.encode(cursor, tenant="t")
     assert PageLinks("svc-a/fhir", secret=b"k", ttl=60).decode(token, tenant="t") == cursor  # same key: restarts
+    with pytest.raises(Exception) as raised:
+        mine.decode("A" * (MAX_CURSOR + 1), tenant="t")  # refused before any decoding
+    assert raised.value.code == "FHIR-0023"
     for other in (PageLinks("svc-b/fhir", secret=b"k", ttl=60), PageLinks("svc-a/fhir", secret=None, ttl=60)):
         with pytest.raises(Exception) as raised:
             other.decode(token, tenant="t")
