@@ -13,7 +13,7 @@ FHIR_ROUTES = [
     ("GET", "/metadata"), ("GET", "/Practitioner"), ("GET", f"/Practitioner/{LEROY}"),
     ("GET", f"/Practitioner/{LEROY}?_format=json"), ("POST", "/Practitioner/_search"), ("GET", "?_type=Practitioner"),
     ("POST", "/_search"), ("POST", ""), ("PUT", f"/Practitioner/{LEROY}"), ("DELETE", "/Organization/x"),
-    ("GET", "/Unknown/route/under/base"),
+    ("GET", "/Unknown/route/under/base"), ("GET", "/_page?id=x"),
 ]
 
 
