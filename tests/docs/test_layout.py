@@ -53,3 +53,17 @@ def test_the_layout_names_every_module():
             elif package.parent == ROOT / "services" and (package / "__init__.py").exists():
                 missing.append(f"{key} (a service without a layout line)")
     assert not missing, "README.md 'Layout' does not name: " + ", ".join(missing)
+
+
+def test_every_module_the_layout_names_exists():
+    """The other way: a name in a package's line (``name (what) · name``) is a module or directory of it."""
+    stale = []
+    for key, text in layout_entries().items():
+        package = ROOT / key
+        if not key.startswith(PACKAGES) or not package.is_dir():
+            continue
+        for piece in re.split(r"[·;]", re.sub(r"\([^)]*\)", "", text)):
+            for name in re.findall(r"\w+/?", piece.split(":")[-1]):
+                if not ((package / f"{name}.py").exists() or (name.endswith("/") and (package / name).is_dir())):
+                    stale.append(f"{key}{name}")
+    assert not stale, "README.md 'Layout' names what does not exist: " + ", ".join(stale)
