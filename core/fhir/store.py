@@ -100,7 +100,7 @@ class FhirStore:
         """How many live resources of each type the tenant holds (deleted ones left out)."""
         res = self.t.res
         rows = conn.execute(select(res.c.rtype, func.count()).where(res.c.tenant == tenant, res.c.deleted.is_(False))
-                            .group_by(res.c.rtype))
+                            .group_by(res.c.rtype).order_by(res.c.rtype))
         return {rtype: count for rtype, count in rows}
 
     def version(self, conn: Connection, *, tenant: str, rtype: str, rid: str, version: int) -> Stored | None:
