@@ -56,7 +56,7 @@ class LogLevel(enum.StrEnum):
 
 DataDir = Annotated[Path, typer.Option(
     "--data-dir", envvar="SANDBOX_DATA_DIR", metavar="DIR",
-    help="Directory of the SQLite files (created if missing; one the sandbox owns, or an empty one).")]
+    help="Directory of the sandbox's SQLite files: one it created, an empty one or a new one.")]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -77,7 +77,7 @@ def one_line(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-@cli.command()
+@cli.command(short_help="Serve every service behind one gateway.")
 def up(
     host: Annotated[str, typer.Option(
         metavar="HOST", help="Address to listen on; 0.0.0.0 listens on every interface.")] = "127.0.0.1",
@@ -155,7 +155,7 @@ async def _serve(gateway: Any, sock: Any, listening: str, log_level: LogLevel) -
         await lifespan.__aexit__(None, None, None)
 
 
-@cli.command()
+@cli.command(short_help="Load the personas and generated people into a tenant.")
 def seed(
     tenant: Annotated[str, typer.Option(
         metavar="NAME", help="Tenant to seed (created if missing).")] = DEFAULT_TENANT,
@@ -221,7 +221,7 @@ def count_lines(counts: Mapping[str, Counted]) -> list[str]:
     return lines
 
 
-@cli.command()
+@cli.command(short_help="Delete the data directory.")
 def reset(
     data_dir: DataDir = Path(".sandbox"),
     yes: Annotated[bool, typer.Option(
