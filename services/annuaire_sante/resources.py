@@ -279,19 +279,27 @@ def authorization(granted: Equipment | Activity) -> dict:
     ]}
 
 
+def authorised(rtype: str, org: Organization, granted: Equipment | Activity, index: int, **state: object) -> dict:
+    """What a Device and an activité de soins share: id, FINESS trace, the authorisation extension (an
+    active one only), the ARHGOS number, then their state member (``status`` or ``active``)."""
+    resource: dict = {
+        "resourceType": rtype,
+        "id": technical_id(rtype, org.id, index),
+        "meta": meta(rtype, "FINESS", FINESS_AUTHORITY, registry_date(granted.arhgos)),
+        "language": "fr",
+        "extension": [authorization(granted)],
+        "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": granted.arhgos}],
+        **state,
+    }
+    if not granted.active:
+        del resource["extension"]
+    return resource
+
+
 def device(org: Organization, equipment: Equipment, index: int) -> dict:
     """An ``as-dp-device``: a heavy equipment of ``org``; an inactive one keeps only its ARHGOS number."""
-    resource: dict = {
-        "resourceType": "Device",
-        "id": technical_id("Device", org.id, index),
-        "meta": meta("Device", "FINESS", FINESS_AUTHORITY, registry_date(equipment.arhgos)),
-        "language": "fr",
-        "extension": [authorization(equipment)],
-        "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": equipment.arhgos}],
-        "status": "active" if equipment.active else "inactive",
-    }
+    resource = authorised("Device", org, equipment, index, status="active" if equipment.active else "inactive")
     if not equipment.active:
-        del resource["extension"]
         return resource
     return {**resource, "manufacturer": equipment.manufacturer, "serialNumber": equipment.serial,
             "type": concept(coding(nos.EQUIPMENT, equipment.type)),
@@ -300,17 +308,8 @@ def device(org: Organization, equipment: Equipment, index: int) -> dict:
 
 def healthcare_service(org: Organization, activity: Activity, index: int) -> dict:
     """An ``as-dp-healthcareservice-healthcare-activity``: an authorised activité de soins of ``org``."""
-    resource: dict = {
-        "resourceType": "HealthcareService",
-        "id": technical_id("HealthcareService", org.id, index),
-        "meta": meta("HealthcareService", "FINESS", FINESS_AUTHORITY, registry_date(activity.arhgos)),
-        "language": "fr",
-        "extension": [authorization(activity)],
-        "identifier": [{"system": nos.ARHGOS_SYSTEM, "value": activity.arhgos}],
-        "active": activity.active,
-    }
+    resource = authorised("HealthcareService", org, activity, index, active=activity.active)
     if not activity.active:
-        del resource["extension"]
         return resource
     return {**resource, "providedBy": {"reference": f"Organization/{technical_id('Organization', org.id)}"},
             "category": [concept(coding(nos.MODALITY, activity.modality))],
