@@ -202,6 +202,10 @@ class SearchEngine:
             known = sorted(MODIFIERS[param.type]) + [p for p in param.parts]
             raise bad_value(f"Modifier :{modifier[:40]} is not supported on {param.type} parameter {name!r}; "
                             f"use {', '.join(':' + k for k in known)}.", raw_name)
+        if param.type == "reference" and modifier[:1].isupper():
+            allowed = param.targets or tuple(self.spec.by_type)
+            if modifier not in allowed:
+                raise bad_value(f"{name!r} refers to {', '.join(allowed)}, not to {modifier[:40]}.", raw_name)
         if name in ("_id", "_lastUpdated"):
             return self._column_criterion(param, modifier, value, raw_name)
         table, indexed = self._table(param), name

@@ -156,6 +156,12 @@ async def test_reference_search_forms(fhir, people):
     assert await ids(fhir, f"Observation?patient={absolute}") == [obs]
 
 
+async def test_reference_type_modifier_must_be_a_target(fhir, people):
+    body = assert_outcome(await fhir.get("/Observation?patient:Practitioner=x"), 400, "FHIR-0014")
+    assert "Patient" in body["issue"][0]["diagnostics"]  # names the type it refers to
+    assert_outcome(await fhir.get("/Observation?subject:Nothing=x"), 400, "FHIR-0014")  # no such type
+
+
 async def test_absolute_reference_to_own_base_is_indexed_as_local(fhir, people):
     absolute = f"http://sandbox.test/t/{fhir.tenant}/kernel-demo/fhir/Patient/{people['zoe']}"
     obs = await observation(fhir, absolute)
