@@ -75,7 +75,7 @@ class Expect(BaseModel):
     expression to :class:`Match`; ``json`` takes a mapping of JSONPath (RFC 9535) to :class:`Match`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     status: int | str | list[int | str] | None = None
     headers: dict[str, MatchSpec] | None = None
@@ -84,6 +84,11 @@ class Expect(BaseModel):
     xpath: list[str] | dict[str, MatchSpec] | None = None
     body_contains: str | list[str] | None = None
     body_not_contains: str | list[str] | None = None
+
+    @field_validator("fhirpath", "xpath", mode="before")
+    @classmethod
+    def _one_expression(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("status")
     @classmethod
@@ -111,7 +116,7 @@ class Expect(BaseModel):
 class CaptureSpec(BaseModel):
     """Where one captured value comes from: exactly one source; ``regex`` keeps a part of it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     fhirpath: str | None = Field(default=None, max_length=MAX_EXPRESSION)
     json_: str | None = Field(default=None, alias="json", max_length=MAX_EXPRESSION)
