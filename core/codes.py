@@ -51,6 +51,10 @@ class Code(StrEnum):
     TENANT_LIMIT = "GW-0009"  # 409: SANDBOX_MAX_TENANTS tenants exist already (first use or admin create)
     TENANT_UNCHANGED = "GW-0010"  # 503: reset/delete refused before changing anything (a service failed)
     TENANT_PARTIAL = "GW-0011"  # 502: reset/delete done on some services only; the issues name them; retry it
+    BAD_FAULT_RULE = "GW-0012"  # 400: a fault rule that is malformed (the expression names the member)
+    UNKNOWN_FAULT_RULE = "GW-0013"  # 404: no fault rule with that id in the tenant (used up, expired or deleted)
+    FAULT_INJECTED = "GW-0014"  # an error answered by a fault rule of the tenant (gateway/faults.py), not the service
+    FAULT_RULE_LIMIT = "GW-0015"  # 409: the tenant has MAX_RULES (100) fault rules already
     # bearer tokens (core/oidc/verifier.py): 401 with WWW-Authenticate, unless said otherwise
     MISSING_BEARER = "AUTH-0001"  # no Authorization: Bearer header
     MALFORMED_TOKEN = "AUTH-0002"  # not a compact JWS, or its header/claims are not usable JSON

@@ -57,6 +57,8 @@ class SandboxSettings(BaseSettings):
     auto_tenants: bool | None = Field(
         None, description="Create a tenant on first use of /t/{tenant}/: default yes without admin token, no with one."
     )
+    fault_max_latency_ms: int = Field(60_000, ge=1, le=600_000, description="Longest latency_ms a fault rule "
+                                      "may add (400 GW-0012 beyond).")
     max_tenants: int = Field(200, ge=1, description="Most tenants, the default one included (409 GW-0009 beyond).")
     page_secret: SecretStr | None = Field(
         None, description="Key signing FHIR page links (`_page?id=`); random at each start when unset, so set it "

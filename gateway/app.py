@@ -28,9 +28,11 @@ from core.errors import SandboxError
 from core.peers import Peers
 from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import TENANT_RE, check_tenant
-from gateway import admin, datadir, health, store
+from gateway import admin, datadir, fault_admin, health, store
 from gateway.deps import GatewayState
 from gateway.dispatch import Exchange, announced_length, read_body, replaying, request_id_of, service_headers
+from gateway.fault_rules import FaultRules
+from gateway.faults import ConnectionDropped, apply, has_bearer
 from gateway.metrics import Metrics
 from gateway.proxy import UPSTREAM_TIMEOUT, BodyTooLarge, LocalService, RemoteService, Service
 from gateway.recorder import Recorder
@@ -63,12 +65,13 @@ class Gateway:
         self.record_limit = state.settings.record_body_bytes
         self.trusted_proxies = frozenset(state.settings.trusted_proxies)
         self.durable = state.settings.record_durable
+        self.faults = state.faults
 
     @property
     def router(self):  # noqa: ANN201 - lets callers use ``app.router.lifespan_context(app)`` as on FastAPI
         return self.api.router
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> str | None:
         if scope["type"] != "http":  # lifespan; websockets are not routed to services
             await self.api(scope, receive, send)
             return
@@ -92,6 +95,7 @@ class Gateway:
                        slug if service else None, time.time(), self.record_limit)
         if self.durable:
             out.durable, out.clock = self.recorder.persist, clock
+        dropped = None
         try:
             if not valid:
                 check_tenant(tenant)
@@ -102,6 +106,15 @@ class Gateway:
                     out.tenant = DEFAULT_TENANT  # a refused tenant (GW-0008, GW-0009) must not appear in the recorder
                     await self.tenants.ensure(tenant)
                     out.tenant = tenant
+                if self.faults.by_tenant and (rule := self.faults.take(
+                        tenant, slug, scope["method"], rest[1 + len(slug):] or "/", has_bearer(scope["headers"]))):
+                    out.fault = rule.recorded
+                    self.metrics.fault(slug, rule.spec.kind)
+                    form = service.error_form_of(rest[1 + len(slug):] or "/")
+                    dropped = await apply(rule, form, slug, scope, receive, out, send)
+                    if dropped is not None:
+                        dropped = None if dropped == "answered" else dropped
+                        return dropped
                 prefix = scope.get("root_path", "") + route[: len(route) - len(rest) + 1 + len(slug)]
                 sub, length = self._service_scope(service, scope, tenant, request_id, prefix)
                 if length == 0 and isinstance(service, LocalService):  # the hot path: no body to read
@@ -112,6 +125,9 @@ class Gateway:
             await self._error(exc, scope, receive, out)
         except BodyTooLarge:
             await self._error(too_large(self.max_body), scope, receive, out)
+        except ConnectionDropped:
+            dropped = "raised"
+            raise
         except Exception:  # noqa: BLE001 - one failing service call must not take the gateway down
             logger.exception("%s %s failed in service %r", scope["method"], scope["path"], slug)
             if not out.status:
@@ -120,7 +136,7 @@ class Gateway:
         finally:
             if not out.recorded:  # durable mode journals it before the end of the response
                 out.duration = time.perf_counter() - clock
-                out.status = out.status or 500
+                out.status = out.status or (0 if dropped else 500)  # 0: no response, the connection was dropped
                 self.recorder.add(out)
             self.metrics.observe(out.service, out.status, out.duration)
 
@@ -219,8 +235,11 @@ def build_service(spec: ServiceSpec, settings: SandboxSettings) -> Service:
         raise ValueError(f"Service slug {spec.slug!r} is reserved or invalid.")
     service_settings = spec.build_settings(settings)
     if service_settings.url:
-        return RemoteService(spec.slug, settings, service_settings.url)
-    return LocalService(spec.slug, settings, spec.build_app(service_settings))
+        service: Service = RemoteService(spec.slug, settings, service_settings.url)
+    else:
+        service = LocalService(spec.slug, settings, spec.build_app(service_settings))
+    service.error_form_of = spec.error_form_of
+    return service
 
 
 def create_app(settings: SandboxSettings, services: list[ServiceSpec] | None = None) -> Gateway:
@@ -230,15 +249,17 @@ def create_app(settings: SandboxSettings, services: list[ServiceSpec] | None = N
                   metadata=store.metadata)
     built = {spec.slug: build_service(spec, settings) for spec in specs}
     recorder = Recorder(db, body_limit=settings.record_body_bytes)
-    tenants = Tenants(db, list(built.values()), recorder, settings)
+    faults = FaultRules()
+    tenants = Tenants(db, list(built.values()), recorder, settings, faults=faults)
     state = GatewayState(settings=settings, db=db, services=built, tenants=tenants, recorder=recorder,
-                         metrics=Metrics())
+                         metrics=Metrics(), faults=faults)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             datadir.mark(settings.data_dir)
             await asyncio.to_thread(db.create_all)
+            await asyncio.to_thread(store.upgrade, db.engine)
             stack.callback(db.dispose)
             client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT)  # shared by every URL-mode service
             stack.push_async_callback(client.aclose)
@@ -260,6 +281,7 @@ def create_app(settings: SandboxSettings, services: list[ServiceSpec] | None = N
     install_error_handlers(api)
     api.include_router(health.router)
     api.include_router(admin.router)
+    api.include_router(fault_admin.router)
     gateway = Gateway(state, api)
     mount_peers(gateway, built.values())
     return gateway

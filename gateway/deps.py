@@ -12,6 +12,7 @@ from core.db import Database
 from core.settings import SandboxSettings
 
 if TYPE_CHECKING:
+    from gateway.fault_rules import FaultRules
     from gateway.metrics import Metrics
     from gateway.proxy import Service
     from gateway.recorder import Recorder
@@ -28,6 +29,7 @@ class GatewayState:
     tenants: Tenants
     recorder: Recorder
     metrics: Metrics
+    faults: FaultRules
 
 
 async def get_state(request: Request) -> GatewayState:

@@ -143,7 +143,7 @@ class Exchange:
     __slots__ = (
         "send", "request_id", "limit", "status", "tenant", "service", "method", "path", "query",
         "request_headers", "started", "duration", "request_body", "request_size", "response_headers",
-        "response_chunks", "response_kept", "response_size", "durable", "clock", "expected", "recorded",
+        "response_chunks", "response_kept", "response_size", "durable", "clock", "expected", "recorded", "fault",
     )
 
     def __init__(
@@ -172,6 +172,7 @@ class Exchange:
         self.clock = 0.0  # time.perf_counter() at the start, for the duration of a durable exchange
         self.expected: int | None = None  # the response's Content-Length, in durable mode
         self.recorded = False
+        self.fault: str | None = None  # the JSON of the fault rule applied to this exchange (gateway/faults.py)
 
     def __call__(self, message: Message) -> Awaitable[None]:
         kind = message["type"]

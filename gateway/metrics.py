@@ -29,6 +29,7 @@ class Metrics(Collector):
         # Per service: one count per bucket (the last one is +Inf), then the sum of observed seconds.
         self.latency: dict[str, list[float]] = {}
         self.pending: list[tuple[str | None, int, float]] = []  # observed, not yet counted
+        self.faults: dict[tuple[str, str], int] = {}  # (service, kind) -> fault rules applied
         self.registry = CollectorRegistry()
         self.registry.register(self)
 
@@ -37,6 +38,10 @@ class Metrics(Collector):
         self.pending.append((service, status, seconds))
         if len(self.pending) >= PENDING:
             self.fold()
+
+    def fault(self, service: str, kind: str) -> None:
+        """Count one fault applied (gateway/faults.py): kind is status, drop, expire_tokens or latency."""
+        self.faults[service, kind] = self.faults.get((service, kind), 0) + 1
 
     def fold(self) -> None:
         pending, self.pending = self.pending, []
@@ -71,6 +76,13 @@ class Metrics(Collector):
                 buckets.append((bound, cumulative))
             latency.add_metric([service], buckets, slots[-1])
         yield latency
+        faults = CounterMetricFamily(
+            "sandbox_faults", "Requests a fault rule applied to, by service and kind (status, drop, expire_tokens, "
+            "latency).", labels=["service", "kind"],
+        )
+        for (service, kind), count in sorted(self.faults.items()):
+            faults.add_metric([service, kind], count)
+        yield faults
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

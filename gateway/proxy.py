@@ -60,6 +60,10 @@ class Service:
         self.settings = settings
         self.client: httpx.AsyncClient | None = None
 
+    def error_form_of(self, path: str) -> str:
+        """The form of this service's errors at ``path`` (set from its ServiceSpec by the gateway)."""
+        return "fhir"
+
     def admin_headers(self) -> dict[str, str]:
         token = self.settings.admin_token
         return {ADMIN_TOKEN_HEADER: token.get_secret_value()} if token else {}

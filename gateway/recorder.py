@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import marshal
 import math
@@ -64,7 +65,7 @@ def to_entry(exchange: Exchange, limit: int) -> tuple:
         x.tenant, x.request_id, x.service, x.method, x.path, x.query, x.status, x.duration, x.started,
         actor_of(authorization.decode("latin-1")) if authorization else None,
         tuple(request_headers), tuple(mask_raw(x.response_headers)[0]), x.request_body[:limit],
-        x.request_size, chunks[0] if len(chunks) == 1 else b"".join(chunks), x.response_size,
+        x.request_size, chunks[0] if len(chunks) == 1 else b"".join(chunks), x.response_size, x.fault,
     )
 
 
@@ -97,7 +98,8 @@ def text(value: str | None) -> str | None:
 def to_row(entry: tuple, exchange_id: str | None = None) -> tuple:
     """The stored row (:data:`store.INSERT_COLUMNS` order) of an entry, secrets masked."""
     (tenant, request_id, service, method, path, query, status, duration, started, actor,
-     request_headers, response_headers, request_body, request_size, response_body, response_size) = entry
+     request_headers, response_headers, request_body, request_size, response_body, response_size) = entry[:16]
+    fault = entry[16] if len(entry) > 16 else None  # journal entries of an older version have no fault
     # bodies and URLs are masked here, in the background writer, not on the request path
     request_headers, response_headers = mask_url_headers(list(request_headers)), mask_url_headers(
         list(response_headers))
@@ -105,7 +107,7 @@ def to_row(entry: tuple, exchange_id: str | None = None) -> tuple:
                             mask_body(request_headers, request_body), request_size,
                             mask_body(response_headers, response_body), response_size))
     return (exchange_id or new_id(started), tenant, request_id, service, method, text(path),
-            text(mask_query(query).decode("latin-1")), status, duration * 1000, text(actor), started, detail)
+            text(mask_query(query).decode("latin-1")), status, duration * 1000, text(actor), started, detail, fault)
 
 
 def to_rows(entries: list) -> list[tuple]:
@@ -181,6 +183,13 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
     else:
         row["duration_ms"] = None
         unreadable.append("duration_ms")
+    fault = row.get("fault")
+    if isinstance(fault, str):
+        try:
+            row["fault"] = json.loads(fault)
+        except ValueError:
+            row["fault"] = None
+            unreadable.append("fault")
     if "detail" in row:
         detail = row.pop("detail")
         try:

@@ -28,11 +28,25 @@ def import_string(target: str) -> Any:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """One registered service: its slug, its ``create_app(settings)`` and, optionally, its settings class."""
+    """One registered service: its slug, its ``create_app(settings)`` and, optionally, its settings class.
+
+    ``error_form`` is the form of its errors (``fhir``: OperationOutcome, ``oauth``: RFC 6749 JSON, ``soap``:
+    SOAP 1.2 Fault) and ``error_paths`` overrides it for paths starting with a prefix: the gateway answers an
+    injected fault in that form (gateway/faults.py).
+    """
 
     slug: str
     factory: str
     settings_factory: str | None = None
+    error_form: str = "fhir"
+    error_paths: tuple[tuple[str, str], ...] = ()
+
+    def error_form_of(self, path: str) -> str:
+        """The error form of a request to ``path`` (the path after the slug)."""
+        for prefix, form in self.error_paths:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return form
+        return self.error_form
 
     def build_settings(self, sandbox: SandboxSettings) -> ServiceSettings:
         """The service's settings, read from its ``<SLUG>_`` environment keys."""
@@ -47,9 +61,9 @@ class ServiceSpec:
 # Business services register here as their issues land; tests pass their own list to create_app.
 DEFAULT_SERVICES: list[ServiceSpec] = [
     ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
-                "services.ins_teleservice.settings:InsTeleserviceSettings"),
+                "services.ins_teleservice.settings:InsTeleserviceSettings", error_paths=(("/lps", "soap"),)),
     ServiceSpec("annuaire-sante", "services.annuaire_sante.app:create_app",
                 "services.annuaire_sante.settings:AnnuaireSanteSettings"),
     ServiceSpec("pro-sante-connect", "services.pro_sante_connect.app:create_app",
-                "services.pro_sante_connect.settings:ProSanteConnectSettings"),
+                "services.pro_sante_connect.settings:ProSanteConnectSettings", error_form="oauth"),
 ]

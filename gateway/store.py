@@ -22,9 +22,11 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    inspect,
     select,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 metadata = MetaData()
 
@@ -50,6 +52,7 @@ exchanges = Table(
     Column("actor", String(255)),
     Column("started", Float, nullable=False),  # epoch seconds; the API shows it as ISO ``started_at``
     Column("detail", LargeBinary, nullable=False),  # masked headers and kept bodies (gateway.recorder)
+    Column("fault", Text),  # the fault rule applied (JSON: id and definition), gateway/faults.py; added by upgrade()
     Index("ix_gateway_exchanges_tenant_started", "tenant", "started"),
 )
 
@@ -74,11 +77,26 @@ exchange_quarantine = Table(
 )
 
 INSERT_COLUMNS = tuple(c.name for c in exchanges.columns)
-INSERT_CHUNK = 500  # rows per statement: 500 * 12 parameters stays under SQLite's 32766
+INSERT_CHUNK = 500  # rows per statement: 500 * 13 parameters stays under SQLite's 32766
 SUMMARY_COLUMNS = (
     "id", "tenant", "request_id", "service", "method", "path", "query", "status", "duration_ms", "actor",
-    "started",
+    "started", "fault",
 )
+
+
+def upgrade(engine: Engine) -> None:
+    """Add the columns newer than a data directory's tables (nullable ones, so existing rows stay valid)."""
+    for attempt in range(2):
+        have = {column["name"] for column in inspect(engine).get_columns(exchanges.name)}
+        if "fault" in have:
+            return
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {exchanges.name} ADD COLUMN fault TEXT")
+            return
+        except (OperationalError, ProgrammingError):  # another process added it meanwhile: look again
+            if attempt:
+                raise
 
 
 def list_tenants(conn: Connection) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from core.errors import SandboxError
 from core.settings import DEFAULT_TENANT, SandboxSettings
 from core.tenancy import check_tenant
 from gateway import store
+from gateway.fault_rules import FaultRules
 from gateway.proxy import Service
 from gateway.recorder import Recorder
 
@@ -61,11 +62,13 @@ class Tenants:
 
     def __init__(
         self, db: Database, services: Sequence[Service], recorder: Recorder, settings: SandboxSettings,
+        *, faults: FaultRules | None = None,
     ) -> None:
         self.db = db
         self.services = list(services)
         self.recorder = recorder
         self.settings = settings
+        self.faults = faults
         self.known: set[str] = set()
         self._creating: set[str] = set()  # names being created, counted against SANDBOX_MAX_TENANTS
         self._locks: dict[str, asyncio.Lock] = {}
@@ -144,6 +147,8 @@ class Tenants:
             path = f"/_admin/tenants/{name}/reset"
             await self._prepare(name, "reset", "POST", path)
             await self._commit(name, "reset", "POST", path, undo=False)
+            if self.faults is not None:
+                self.faults.clear(name)
             try:
                 await self.recorder.drop_tenant(name)
             except Exception as exc:  # noqa: BLE001 - the services are reset: say what is left to do
@@ -171,6 +176,8 @@ class Tenants:
                 await self._reseed(name, self.services)
                 raise self._partial(name, "delete", done=self.services, failed=("gateway", str(exc)), rest=[]) from exc
             self.known.discard(name)
+            if self.faults is not None:
+                self.faults.clear(name)
         self._locks.pop(name, None)
 
     def _check_room(self, name: str) -> None:

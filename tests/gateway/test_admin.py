@@ -17,6 +17,14 @@ GUARDED = [
     ("GET", "/_admin/exchanges"),
     ("GET", "/_admin/exchanges/some-id"),
     ("GET", "/t/team-a/_admin/exchanges"),
+    ("POST", "/_admin/faults"),
+    ("GET", "/_admin/faults"),
+    ("DELETE", "/_admin/faults"),
+    ("GET", "/_admin/faults/some-id"),
+    ("DELETE", "/_admin/faults/some-id"),
+    ("POST", "/t/team-a/_admin/faults"),
+    ("GET", "/t/team-a/_admin/faults"),
+    ("DELETE", "/t/team-a/_admin/faults/some-id"),
 ]
 
 
@@ -83,6 +91,7 @@ async def test_admin_routes_are_tagged_sandbox_only(gateway_client) -> None:
         "/_admin/tenants", "/_admin/tenants/{tenant}/reset", "/_admin/tenants/{tenant}",
         "/_admin/exchanges", "/_admin/exchanges/{exchange_id}",
         "/t/{tenant}/_admin/exchanges", "/t/{tenant}/_admin/exchanges/{exchange_id}",
+        "/_admin/faults", "/_admin/faults/{rule_id}", "/t/{tenant}/_admin/faults", "/t/{tenant}/_admin/faults/{rule_id}",
     }
     for ops in admin.values():
         for op in ops.values():
