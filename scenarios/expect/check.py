@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import regex
+from lxml import etree
 from pydantic import ValidationError
 
 from scenarios.expect import fhirpath, jsonpath, xpath
@@ -74,7 +75,8 @@ def as_text(value: Any) -> str:
 def shown(values: list, limit: int = 3) -> str:
     if not values:
         return "nothing"
-    texts = [repr(short(as_text(value), 80)) for value in values[:limit]]
+    texts = [repr(short(value, 80)) if isinstance(value, str) else short(as_text(value), 80)
+             for value in values[:limit]]
     more = f" and {len(values) - limit} more" if len(values) > limit else ""
     return ("" if len(values) == 1 else f"{len(values)} values: ") + ", ".join(texts) + more
 
@@ -134,7 +136,8 @@ def status_ok(expected: Any, status: int) -> bool:
 
 
 def excerpt(response: Response) -> str:
-    """What the body says, for a person: an error's code and text, or its start."""
+    """What the body says, for a person: an error's code and text, a SOAP Body's content, or its start."""
+    cache: dict = {}
     try:
         if response.content_type.endswith("json") or response.body.lstrip()[:1] in (b"{", b"["):
             body = response.json()
@@ -153,6 +156,9 @@ def excerpt(response: Response) -> str:
                 code = " ".join(xpath.values(xpath.evaluate(root, "//Fault/Code//Value | //Fault/faultcode")))
                 reason = " ".join(xpath.values(xpath.evaluate(root, "//Fault/Reason/Text | //Fault/faultstring")))
                 return short(f"SOAP Fault {code}: {reason}")
+            content = xpath.evaluate(root, "/Envelope/Body/*", cache=cache)
+            if content:  # the SOAP Body's content without its namespaces: what a person looks for
+                return short(etree.tostring(content[0], encoding="unicode", with_tail=False))
     except (BodyError, ValueError):
         pass
     text = response.text()
