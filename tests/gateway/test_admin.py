@@ -91,7 +91,8 @@ async def test_admin_routes_are_tagged_sandbox_only(gateway_client) -> None:
         "/_admin/tenants", "/_admin/tenants/{tenant}/reset", "/_admin/tenants/{tenant}",
         "/_admin/exchanges", "/_admin/exchanges/{exchange_id}",
         "/t/{tenant}/_admin/exchanges", "/t/{tenant}/_admin/exchanges/{exchange_id}",
-        "/_admin/faults", "/_admin/faults/{rule_id}", "/t/{tenant}/_admin/faults", "/t/{tenant}/_admin/faults/{rule_id}",
+        "/_admin/faults", "/_admin/faults/{rule_id}",
+        "/t/{tenant}/_admin/faults", "/t/{tenant}/_admin/faults/{rule_id}",
     }
     for ops in admin.values():
         for op in ops.values():
