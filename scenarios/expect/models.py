@@ -29,12 +29,14 @@ class Match(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    exists: bool | None = None
-    count: int | None = Field(default=None, ge=0)
-    equals: Any = _UNSET
-    glob: str | None = Field(default=None, max_length=MAX_EXPRESSION)
-    regex: str | None = Field(default=None, max_length=MAX_EXPRESSION)
-    contains: str | None = Field(default=None, max_length=MAX_EXPRESSION)
+    exists: bool | None = Field(default=None, description="true: at least one value; false: none.")
+    count: int | None = Field(default=None, ge=0, description="Exactly this many values.")
+    equals: Any = Field(default=_UNSET, description="A value equal to this (JSON types count: 1 is not \"1\").")
+    glob: str | None = Field(default=None, max_length=MAX_EXPRESSION,
+                             description="A value matching this shell pattern (*, ?, [..]).")
+    regex: str | None = Field(default=None, max_length=MAX_EXPRESSION,
+                              description="A value in which this regular expression is found (re.search).")
+    contains: str | None = Field(default=None, max_length=MAX_EXPRESSION, description="A value holding this text.")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Match:
@@ -77,13 +79,20 @@ class Expect(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    status: int | str | list[int | str] | None = None
-    headers: dict[str, MatchSpec] | None = None
-    fhirpath: list[str] | dict[str, MatchSpec] | None = None
-    json_: dict[str, MatchSpec] | None = Field(default=None, alias="json")
-    xpath: list[str] | dict[str, MatchSpec] | None = None
-    body_contains: str | list[str] | None = None
-    body_not_contains: str | list[str] | None = None
+    status: int | str | list[int | str] | None = Field(
+        default=None, description="A code (200), a class (\"2xx\") or a list of them.")
+    headers: dict[str, MatchSpec] | None = Field(
+        default=None, description="Header name to a shell pattern on its value (case-insensitive), or a match.")
+    fhirpath: list[str] | dict[str, MatchSpec] | None = Field(
+        default=None, description="FHIRPath on the JSON body: boolean expressions that must be true, "
+                                  "or expression to match.")
+    json_: dict[str, MatchSpec] | None = Field(
+        default=None, alias="json", description="JSONPath (RFC 9535, from $) on the JSON body to match.")
+    xpath: list[str] | dict[str, MatchSpec] | None = Field(
+        default=None, description="XPath 1.0 on the XML body: boolean expressions, or expression to match; "
+                                  "names without a prefix match any namespace.")
+    body_contains: str | list[str] | None = Field(default=None, description="Text the body must hold.")
+    body_not_contains: str | list[str] | None = Field(default=None, description="Text the body must not hold.")
 
     @field_validator("fhirpath", "xpath", mode="before")
     @classmethod
@@ -118,13 +127,16 @@ class CaptureSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    fhirpath: str | None = Field(default=None, max_length=MAX_EXPRESSION)
-    json_: str | None = Field(default=None, alias="json", max_length=MAX_EXPRESSION)
-    xpath: str | None = Field(default=None, max_length=MAX_EXPRESSION)
-    header: str | None = Field(default=None, max_length=200)
-    body: bool | None = None  # the whole body as text
-    regex: str | None = Field(default=None, max_length=MAX_EXPRESSION)  # its first group, or the whole match
-    default: str | None = None  # the value when the source finds nothing (else the capture fails)
+    fhirpath: str | None = Field(default=None, max_length=MAX_EXPRESSION, description="FHIRPath; the first value.")
+    json_: str | None = Field(default=None, alias="json", max_length=MAX_EXPRESSION,
+                              description="JSONPath (RFC 9535); the first value.")
+    xpath: str | None = Field(default=None, max_length=MAX_EXPRESSION, description="XPath 1.0; the first value.")
+    header: str | None = Field(default=None, max_length=200, description="A response header's value.")
+    body: bool | None = Field(default=None, description="true: the whole body as text.")
+    regex: str | None = Field(default=None, max_length=MAX_EXPRESSION,
+                              description="Keep the regex's first group (or its whole match) of the value.")
+    default: str | None = Field(default=None, description="The value when the source finds nothing (else the "
+                                                          "capture fails).")
 
     @model_validator(mode="after")
     def _one_source(self) -> CaptureSpec:
