@@ -17,9 +17,10 @@ Public API (docs/scenarios.md "Assertions and captures"):
   when a capture finds nothing and has no ``default``.
 """
 
-from scenarios.expect.check import CaptureError, Failure, check, extract, validate_capture, validate_expect
+from scenarios.expect.check import CaptureError, Failure, check, extract
 from scenarios.expect.models import Capture, CaptureSpec, Expect, Match
 from scenarios.expect.response import BodyError, Response
+from scenarios.expect.validate import validate_capture, validate_expect
 
 __all__ = [
     "BodyError", "Capture", "CaptureError", "CaptureSpec", "Expect", "Failure", "Match", "Response", "check",
