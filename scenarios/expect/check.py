@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import regex
@@ -89,6 +90,8 @@ def same(found: Any, expected: Any, *, textual: bool) -> bool:
         return as_text(found) == as_text(expected) if textual else False
     if isinstance(found, bool) or isinstance(expected, bool):
         return type(found) is type(expected) and found == expected
+    if isinstance(found, Decimal) and isinstance(expected, int | float):  # FHIRPath decimals: 0.1 is 0.1
+        return found == Decimal(str(expected))
     return found == expected
 
 

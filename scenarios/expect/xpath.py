@@ -30,7 +30,7 @@ PREFIXES = {
     "insir": "http://www.cnamts.fr/INSiRecSans",
     "insiv": "http://www.cnamts.fr/INSiRecVit",
 }
-_PREFIXED = re.compile(r"(?<![\w.:'\"-])([A-Za-z_][\w.-]*):(?![:=])(?=[A-Za-z_*])")
+_PREFIXED = re.compile(r"(?<![\w.'\"-])(?<![^:]:)([A-Za-z_][\w.-]*):(?![:=])(?=[A-Za-z_*])")
 DTD_REFUSED = "the body declares a DTD (<!DOCTYPE>), which SOAP forbids; it is not parsed"
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
