@@ -23,6 +23,11 @@ from scenarios.expect.response import BodyError, Response
 
 REGEX_SECONDS = 1.0  # a scenario's regex on a hostile body: stopped, not left to backtrack forever
 EXCERPT = 240  # characters of body shown with a failure
+# gateway/masking.py's secret members (scenarios do not import the gateway): never shown in a failure
+SECRET_FIELDS = frozenset({
+    "client_secret", "client_assertion", "assertion", "code", "code_verifier", "access_token", "refresh_token",
+    "id_token", "token", "password", "admin_token", "auth_req_id",
+})
 Path = tuple[str | int, ...]
 
 
@@ -135,6 +140,22 @@ def status_ok(expected: Any, status: int) -> bool:
     return False
 
 
+def masked(value: Any) -> Any:
+    """An OAuth-style JSON value with its secrets masked as the recorder masks them (a JWT keeps its claims)."""
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for name, item in value.items():
+        if name in SECRET_FIELDS and isinstance(item, str):
+            parts = item.split(".")
+            out[name] = f"{parts[0]}.{parts[1]}.***" if len(parts) == 3 and parts[0] and parts[1] else "***"
+        else:
+            out[name] = masked(item)
+    return out
+
+
 def excerpt(response: Response) -> str:
     """What the body says, for a person: an error's code and text, a SOAP Body's content, or its start."""
     cache: dict = {}
@@ -149,6 +170,8 @@ def excerpt(response: Response) -> str:
                              f"{issue.get('diagnostics', '')}")
             if isinstance(body, dict) and isinstance(body.get("error"), str):
                 return short(f"error {body['error']}: {body.get('error_description', '')}")
+            if isinstance(body, dict) and "resourceType" not in body:
+                return short(json.dumps(masked(body), ensure_ascii=False))
         elif "xml" in response.content_type or response.body.lstrip()[:1] == b"<":
             root = response.xml()
             fault = xpath.evaluate(root, "//Fault")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.expect import Expect, check
+from scenarios.expect import Expect, Response, check
+from scenarios.expect.check import masked
 
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 
@@ -97,8 +98,6 @@ def test_jsonpath_filters_and_missing_members(bodies):
 
 
 def test_json_true_is_not_one():
-    from scenarios.expect import Response
-
     response = Response(200, {"content-type": "application/json"}, b'{"active": true, "n": 1}')
     assert failures({"json": {"$.active": True, "$.n": 1}}, response) == []
     assert [f.where for f in check(Expect.model_validate({"json": {"$.active": 1, "$.n": True}}), response)] == [
@@ -139,3 +138,14 @@ def test_body_contains_and_not_contains(bodies):
         f"body_contains: expected a body containing 'CR 02'; found no such text in {len(insi.body)} bytes",
         "body_not_contains[0]: expected no body containing 'ADRUN'; found it does",
     ]
+
+
+def test_an_excerpt_masks_tokens_as_the_recorder_does(bodies):
+    token = bodies["token"]
+    [failure] = check(Expect.model_validate({"status": 201}), token)
+    header, claims, _ = token.json()["access_token"].split(".")
+    assert failure.excerpt.startswith(f'{{"access_token": "{header}.{claims}'[:200])
+    assert masked({"access_token": "h.c.s", "id_token": "opaque"}) == {"access_token": "h.c.***", "id_token": "***"}
+    response = Response(200, {}, b'{"refresh_token": "opaque", "nested": [{"client_secret": "s3cr3t"}]}')
+    [failure] = check(Expect.model_validate({"status": 201}), response)
+    assert failure.excerpt == '{"refresh_token": "***", "nested": [{"client_secret": "***"}]}'
