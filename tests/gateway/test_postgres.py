@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.db import make_engine
 from gateway import recorder as recorder_module
 from tests.gateway.support import jwt
 from tests.gateway.test_recorder import assert_refused_row_is_isolated, assert_unreplayable_batches_set_aside
@@ -51,3 +52,19 @@ async def test_values_postgresql_cannot_store_are_recorded_escaped(start_gateway
         assert [(e["path"], e["actor"]) for e in exchanges if e["path"].startswith("/nowhere")] == [
             ("/nowhere\\x00pg", "pg-\\ud800"),
         ]
+
+
+async def test_an_older_postgresql_database_gets_the_fault_column(start_gateway, postgres_url) -> None:
+    async with start_gateway(database_url=postgres_url) as client:
+        assert (await client.get("/t/pg-old/demo-service/notes/marker")).status_code == 200
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:  # the table as the gateway created it before fault injection
+        conn.exec_driver_sql("ALTER TABLE gateway_exchanges DROP COLUMN fault")
+    engine.dispose()
+    async with start_gateway(database_url=postgres_url) as client:
+        old = (await client.get("/t/pg-old/_admin/exchanges")).json()["exchanges"]
+        assert [x["fault"] for x in old] == [None]
+        added = await client.post("/t/pg-old/_admin/faults", json={"service": "demo-service", "status": 503})
+        assert (await client.get("/t/pg-old/demo-service/notes/marker")).status_code == 503
+        newest = (await client.get("/t/pg-old/_admin/exchanges")).json()["exchanges"][0]
+        assert newest["fault"]["id"] == added.json()["id"]
