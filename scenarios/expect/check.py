@@ -199,12 +199,24 @@ def select(kind: str, expression: str, response: Response, cache: dict) -> list:
         return [] if value is None else [value]
     if kind == "body":
         return [response.text()] if response.body else []
-    if kind == "fhirpath":
-        return fhirpath.evaluate(response.json(), expression)
-    if kind == "json":
-        return jsonpath.evaluate(response.json(), expression)
-    result = xpath.evaluate(response.xml(), expression, cache=cache)
-    return xpath.values(result)
+    result = evaluate(kind, expression, response, cache)
+    return xpath.values(result) if kind == "xpath" else result
+
+
+def evaluate(kind: str, expression: str, response: Response, cache: dict) -> Any:
+    """The raw result of a FHIRPath / JSONPath / XPath expression on the body; never an unexpected exception."""
+    if len(expression) > MAX_EXPRESSION:
+        raise ValueError(f"the expression is longer than {MAX_EXPRESSION} characters")
+    try:
+        if kind == "fhirpath":
+            return fhirpath.evaluate(response.json(), expression)
+        if kind == "json":
+            return jsonpath.evaluate(response.json(), expression)
+        return xpath.evaluate(response.xml(), expression, cache=cache)
+    except (BodyError, ValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a library's surprise on a hostile body is a failure, not a crash
+        raise ValueError(f"{kind} evaluation failed: {type(exc).__name__}: {short(str(exc), 160)}") from None
 
 
 def check(expect: Expect, response: Response) -> list[Failure]:
@@ -235,8 +247,7 @@ def check(expect: Expect, response: Response) -> list[Failure]:
         if isinstance(block, list):
             for index, expression in enumerate(block):
                 try:
-                    result = (xpath.evaluate(response.xml(), expression, cache=cache) if kind == "xpath"
-                              else select(kind, expression, response, cache))
+                    result = evaluate(kind, expression, response, cache)
                 except (BodyError, ValueError) as exc:
                     fail((kind, index), f"`{short(expression, 120)}` to be true", str(exc))
                     continue

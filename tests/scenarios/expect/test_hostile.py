@@ -87,3 +87,16 @@ def test_a_bad_expression_at_run_time_is_a_failure(block):
 
 def test_fhirpath_on_a_json_that_is_not_fhir_still_answers():
     assert found({"fhirpath": ["a = 1"]}, Response(200, {}, b'{"a": 1}')) == []
+
+
+def test_a_library_surprise_is_a_failure(monkeypatch):
+    from scenarios.expect import jsonpath
+
+    def boom(document, expression):
+        raise TypeError("unhashable")
+
+    monkeypatch.setattr(jsonpath, "evaluate", boom)
+    assert found({"json": {"$.a": 1}}, Response(200, {}, b'{"a": 1}')) == [
+        "json evaluation failed: TypeError: unhashable"]
+    long = "/" * (MAX_EXPRESSION + 1)
+    assert found({"xpath": [long]}, xml(b"<a/>")) == [f"the expression is longer than {MAX_EXPRESSION} characters"]
