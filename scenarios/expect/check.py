@@ -46,6 +46,11 @@ class Failure:
         return f"{kind} {rest[0]}" if rest and isinstance(rest[0], str) else f"{kind}" + "".join(
             f"[{part}]" for part in rest)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The failure for a JSON report."""
+        return {"where": list(self.where), "label": self.label, "expected": self.expected, "found": self.found,
+                "excerpt": self.excerpt}
+
     def __str__(self) -> str:
         line = f"{self.label}: expected {self.expected}; found {self.found}"
         return f"{line}\n    body: {self.excerpt}" if self.excerpt else line

@@ -63,6 +63,9 @@ def test_fhirpath_failures_name_the_expression_and_the_result(bodies):
         (("fhirpath", 2), "`entry.resource.nothing.exists()` to be true", "false"),
     ]
     assert str(found[0]).startswith("fhirpath[0]: expected `Bundle.total = 2` to be true; found false\n    body: ")
+    assert found[0].as_dict() == {"where": ["fhirpath", 0], "label": "fhirpath[0]",
+                                  "expected": "`Bundle.total = 2` to be true", "found": "false",
+                                  "excerpt": found[0].excerpt}
 
 
 def test_fhirpath_values_with_matches(bodies):
