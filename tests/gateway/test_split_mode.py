@@ -139,3 +139,15 @@ async def test_unreachable_upstream_answers_502_gw_0005(start_gateway, monkeypat
         assert ready.status_code == 503 and ready.json()["services"] == {"demo-service": "unavailable"}
         exchanges = (await client.get("/_admin/exchanges")).json()["exchanges"]
         assert exchanges[0]["status"] == 502
+
+
+async def test_fault_rules_apply_in_front_of_a_forwarded_service(split_client) -> None:
+    added = await split_client.post("/_admin/faults", json={"service": "demo-service", "path": "/echo",
+                                                            "status": 503, "count": 1})
+    assert added.status_code == 201
+    assert_outcome(await split_client.get("/demo-service/echo"), 503, Code.FAULT_INJECTED)
+    assert (await split_client.get("/demo-service/echo")).status_code == 200
+    await split_client.post("/_admin/faults", json={"service": "demo-service", "drop": True, "count": 1})
+    with pytest.raises(httpx.RemoteProtocolError):
+        await split_client.post("/demo-service/echo", content=b"x" * 100)
+    assert (await split_client.get("/demo-service/echo")).status_code == 200
