@@ -264,3 +264,16 @@ async def test_an_older_data_directory_gets_the_fault_column(start_gateway, gate
         assert (await client.get("/demo-service/notes/marker")).status_code == 502
         newest = (await client.get("/_admin/exchanges")).json()["exchanges"][0]
         assert newest["fault"]["status"] == 502
+
+
+@pytest.mark.parametrize("rule", [{"drop": True}, {"status": 503}], ids=["drop", "status"])
+async def test_a_fault_on_the_annuaire_reaches_the_services_that_call_it(sandbox, rule) -> None:
+    """Pro Santé Connect reads the Annuaire through the gateway (core/peers.py): its login page says it is down."""
+    login = ("/pro-sante-connect/wallet/auth?response_type=code&client_id=sandbox-practice-software"
+             "&redirect_uri=http://localhost:3000/callback&scope=openid%20scope_all&acr_values=eidas1&state=s"
+             "&nonce=n&login_hint=899700218896")
+    await add(sandbox, {"service": "annuaire-sante", "count": 1, **rule})
+    assert (await sandbox.get(login)).status_code == 503
+    peer = (await sandbox.get("/_admin/exchanges?service=annuaire-sante")).json()["exchanges"][0]
+    assert peer["fault"]["service"] == "annuaire-sante" and peer["status"] == (0 if "drop" in rule else 503)
+    assert (await sandbox.get(login)).status_code == 302
