@@ -106,15 +106,16 @@ class Gateway:
                     out.tenant = DEFAULT_TENANT  # a refused tenant (GW-0008, GW-0009) must not appear in the recorder
                     await self.tenants.ensure(tenant)
                     out.tenant = tenant
-                if self.faults.by_tenant and (rule := self.faults.take(
-                        tenant, slug, scope["method"], rest[1 + len(slug):] or "/", has_bearer(scope["headers"]))):
-                    out.fault = rule.recorded
-                    self.metrics.fault(slug, rule.spec.kind)
-                    form = service.error_form_of(rest[1 + len(slug):] or "/")
-                    dropped = await apply(rule, form, slug, scope, receive, out, send)
-                    if dropped is not None:
-                        dropped = None if dropped == "answered" else dropped
-                        return dropped
+                if self.faults.by_tenant:  # a tenant has fault rules (gateway/faults.py): one may catch this
+                    path = rest[1 + len(slug):] or "/"
+                    rule = self.faults.take(tenant, slug, scope["method"], path, has_bearer(scope["headers"]))
+                    if rule is not None:
+                        out.fault = rule.recorded
+                        self.metrics.fault(slug, rule.spec.kind)
+                        outcome = await apply(rule, service.error_form_of(path), slug, scope, receive, out, send)
+                        if outcome is not None:  # answered, or dropped: the service is not called
+                            dropped = None if outcome == "answered" else outcome
+                            return dropped  # a value tells uvicorn to close the connection (gateway/faults.py)
                 prefix = scope.get("root_path", "") + route[: len(route) - len(rest) + 1 + len(slug)]
                 sub, length = self._service_scope(service, scope, tenant, request_id, prefix)
                 if length == 0 and isinstance(service, LocalService):  # the hot path: no body to read
