@@ -66,7 +66,7 @@ def test_every_error_kind_is_located_and_all_are_reported(tmp_path):
         "bad.yaml:10:10: missing field 'login' (one of psc-code-pkce, psc-ciba, client-credentials, none) [SCN-0012]",
         "bad.yaml:12:5: unknown step kind 'requets' (did you mean 'request'?) (known: request, await, fault, include)"
         " [SCN-0011]",
-        "bad.yaml:13:62: 'method': Input should be 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD' or 'OPTIONS'"
+        "bad.yaml:13:62: 'method': Input should be 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE' or 'OPTIONS'"
         " [SCN-0010]",
         "bad.yaml:13:79: unknown key 'bodyfile' (did you mean 'body_file'?) [SCN-0010]",
         "bad.yaml:14:22: unknown actor 'dsk' (did you mean 'desk'?) (actors: desk, gp, nurse, ward, solo, other)"
@@ -180,7 +180,7 @@ def test_fragment_problems_name_the_include_that_brought_them(tmp_path):
         "frag.yaml:4:22: unknown actor 'nobody' (actors: desk, gp) [SCN-0015] (included from journey.yaml:9:25)",
         "frag.yaml:4:69: ${param.nope}: no parameter 'nope' here (parameters: who) [SCN-0021] (included from"
         " journey.yaml:9:25)",
-        "frag.yaml:5:80: 'method': Input should be 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD' or 'OPTIONS'"
+        "frag.yaml:5:80: 'method': Input should be 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE' or 'OPTIONS'"
         " [SCN-0010] (included from journey.yaml:9:25)",
     ]
 
