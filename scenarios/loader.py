@@ -191,7 +191,7 @@ class _Loader:
                 elif ref.namespace == "param":
                     self.issues.append(Issue(sdoc.at(path), "SCN-0021", f"${{{ref.text}}}: parameters exist only "
                                              "in fragment files", via))
-                elif message := templates.check(ref, captures=captures, population=self.population):
+                elif message := templates.check(ref, captures=captures, population=self.population, actors=actors):
                     self.issues.append(Issue(sdoc.at(path), "SCN-0021", message, via))
             captures |= _captured(raw)
 

@@ -8,6 +8,7 @@ ending in one call with one integer (``${random.digits(6)}``); nothing is evalua
   ``${persona.adrun-zoe.ins.value}``);
 - ``${param.NAME}``: a parameter of the fragment being included (replaced when the include is expanded);
 - ``${run.tenant}``, ``${run.target}``, ``${run.id}``: the run's own values;
+- ``${actor.NAME.access_token}`` (``refresh_token``, ``id_token``, ``client``, ``persona``): an actor's login;
 - generated: ``${uuid}``, ``${now}`` (UTC, ISO 8601), ``${today}``, ``${random.digits(N)}``, ``${random.letters(N)}``.
 ``$${`` writes a literal ``${``. A string that is exactly one ``${...}`` renders to the value itself (a captured
 number stays a number in a JSON body); otherwise values are written into the text.
@@ -21,7 +22,7 @@ import random as _random
 import re
 import string
 import uuid as _uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,10 +37,11 @@ MAX_RENDERED = 1 << 20  # characters of one rendered string
 MAX_RANDOM = 64  # N of random.digits(N) / random.letters(N)
 MAX_DEPTH = 64  # nesting of a rendered body
 
-NAMESPACES = ("capture", "persona", "param", "run")
+NAMESPACES = ("capture", "persona", "param", "run", "actor")
 GENERATED = ("uuid", "now", "today")
 RANDOM = ("digits", "letters")
 RUN_KEYS = ("tenant", "target", "id")
+ACTOR_KEYS = ("access_token", "refresh_token", "id_token", "client", "persona")
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _CALL = re.compile(r"(?P<name>[a-z]+)\((?P<arg>[0-9]{1,3})\)")
 
@@ -109,7 +111,7 @@ def _ref(expr: str, offset: int) -> Ref:
 
 
 def check(ref: Ref, *, captures: Mapping[str, Any] | set[str], population: Population,
-          params: set[str] | None = None) -> str | None:
+          params: set[str] | None = None, actors: Iterable[str] = ()) -> str | None:
     """Why ``ref`` cannot be rendered at this point of a scenario (``None`` when it can)."""
     head, parts = ref.namespace, ref.parts
     if head == "random" and len(parts) == 1 and parts[0] in RANDOM:
@@ -130,6 +132,11 @@ def check(ref: Ref, *, captures: Mapping[str, Any] | set[str], population: Popul
     elif head == "run":
         if len(parts) != 1 or parts[0] not in RUN_KEYS:
             return f"${{{ref.text}}}: run has {', '.join(RUN_KEYS)}"
+    elif head == "actor":
+        if parts[0] not in actors:
+            return f"${{{ref.text}}}: no actor '{parts[0]}' in this scenario"
+        if len(parts) != 2 or parts[1] not in ACTOR_KEYS:
+            return f"${{{ref.text}}}: an actor has {', '.join(ACTOR_KEYS)}"
     elif head == "param":
         if params is None or parts[0] not in params:
             known = ", ".join(sorted(params or ())) or "none"
@@ -175,6 +182,7 @@ class Context:
     population: Population
     captures: dict[str, Any] = field(default_factory=dict)
     run: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> ACTOR_KEYS, once logged in
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: _random.Random = field(default_factory=_random.SystemRandom)
 
@@ -192,6 +200,8 @@ def _value(ref: Ref, ctx: Context) -> Any:
         return "".join(ctx.rng.choice(alphabet) for _ in range(min(ref.arg, MAX_RANDOM)))
     if head == "persona":
         return persona_value(ctx.population, parts)
+    if head == "actor" and len(parts) == 2 and parts[1] in ctx.actors.get(parts[0], {}):
+        return ctx.actors[parts[0]][parts[1]]
     if head == "run" and len(parts) == 1 and parts[0] in ctx.run:
         return ctx.run[parts[0]]
     if head == "capture" and parts and parts[0] in ctx.captures:

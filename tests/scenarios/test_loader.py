@@ -24,11 +24,12 @@ def test_a_valid_scenario_loads_with_its_steps_in_order(tmp_path):
           match: {service: ins-teleservice, method: POST, path: /lps}
           timeout: 30
       - fault: {clear: all}
+      - request: {actor: desk, service: pro-sante-connect, method: POST, path: /t, body: "rt=${actor.gp.refresh_token}"}
     """)
     plan = loads(path)
     assert plan.scenario.id == "demo"
     assert [(s.kind, s.where.line) for s in plan.steps] == [
-        ("request", 7), ("request", 14), ("fault", 15), ("await", 16), ("fault", 20)]
+        ("request", 7), ("request", 14), ("fault", 15), ("await", 16), ("fault", 20), ("request", 21)]
     assert plan.steps[0].name == "find the GP" and plan.steps[2].body.set.count == 3
 
 
@@ -72,8 +73,8 @@ def test_every_error_kind_is_located_and_all_are_reported(tmp_path):
         "bad.yaml:14:22: unknown actor 'dsk' (did you mean 'desk'?) (actors: desk, gp, nurse, ward, solo, other)"
         " [SCN-0015]",
         "bad.yaml:14:59: ${capture.pid}: no earlier step captures 'pid' [SCN-0021]",
-        "bad.yaml:14:59: ${env.HOME}: unknown variable 'env' (known: capture, persona, param, run, uuid, now, today,"
-        " random) [SCN-0021]",
+        "bad.yaml:14:59: ${env.HOME}: unknown variable 'env' (known: capture, persona, param, run, actor, uuid, now,"
+        " today, random) [SCN-0021]",
         "bad.yaml:15:75: no body file 'missing.xml' [SCN-0033]",
         "bad.yaml:16:14: 'request': give body or body_file, not both [SCN-0010]",
         "bad.yaml:17:89: 'timeout': Input should be greater than 0 [SCN-0010]",

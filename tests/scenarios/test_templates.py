@@ -21,7 +21,7 @@ def _ctx(**captures) -> Context:
 
 def _problem(text: str, captures=(), params=None) -> str | None:
     [ref] = [p for p in parse(text) if isinstance(p, templates.Ref)]
-    return check(ref, captures=set(captures), population=POPULATION, params=params)
+    return check(ref, captures=set(captures), population=POPULATION, params=params, actors={"gp"})
 
 
 def test_render_personas_captures_run_and_generated_values():
@@ -34,6 +34,8 @@ def test_render_personas_captures_run_and_generated_values():
     assert render("${capture.patient.names.1}/${capture.patient.id}", ctx) == "B/p1"
     assert render("${capture.count}", ctx) == 3  # a whole-string reference keeps the value's type
     assert render({"n": ["${capture.count}", "x${capture.count}"]}, ctx) == {"n": [3, "x3"]}
+    ctx.actors["gp"] = {"access_token": "at-1", "refresh_token": "rt-1"}
+    assert render("Bearer ${actor.gp.access_token}", ctx) == "Bearer at-1"
     assert render("${run.tenant} ${now} ${today}", ctx) == "run-1 2026-03-04T05:06:07Z 2026-03-04"
     assert len(render("${uuid}", ctx)) == 36
     assert render("${random.digits(6)}", ctx).isdigit() and len(render("${random.letters(3)}", ctx)) == 3
@@ -48,8 +50,11 @@ def test_render_personas_captures_run_and_generated_values():
     ("${persona.kit-doc.situations}", "${persona.kit-doc.situations}: persona 'kit-doc' field 'situations' is not"
                                       " a single value"),
     ("${persona.kit-doc}", "${persona.kit-doc}: name a field of persona 'kit-doc' (e.g. persona.kit-doc.id)"),
-    ("${env.HOME}", "${env.HOME}: unknown variable 'env' (known: capture, persona, param, run, uuid, now, today, "
-                    "random)"),
+    ("${env.HOME}", "${env.HOME}: unknown variable 'env' (known: capture, persona, param, run, actor, uuid, now, "
+                    "today, random)"),
+    ("${actor.nurse.access_token}", "${actor.nurse.access_token}: no actor 'nurse' in this scenario"),
+    ("${actor.gp.password}", "${actor.gp.password}: an actor has access_token, refresh_token, id_token, client, "
+                             "persona"),
     ("${run.secret}", "${run.secret}: run has tenant, target, id"),
     ("${random.digits(0)}", "${random.digits(0)}: random.digits(N) needs N between 1 and 64"),
     ("${random.digits(999)}", "${random.digits(999)}: random.digits(N) needs N between 1 and 64"),
