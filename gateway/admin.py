@@ -26,6 +26,7 @@ router = APIRouter(tags=[SANDBOX_ONLY], dependencies=[AdminGuard])
 
 STATUS_CLASS = re.compile(r"([1-5])xx", re.IGNORECASE)
 Limit = Annotated[AsciiInt, Query(ge=1, le=1000, description="Most exchanges returned (newest first).")]
+Faulted = Annotated[bool | None, Query(description="true: only exchanges a fault rule applied to; false: the others.")]
 
 
 class NewTenant(BaseModel):
@@ -68,13 +69,14 @@ def since_epoch(value: str | None) -> float | None:
 
 async def list_exchanges(
     state: State, tenant: str, service: str | None, status: str | None, since: str | None, limit: int,
+    faulted: bool | None = None,
 ) -> dict[str, Any]:
     if tenant != "*":
         await state.tenants.require(tenant)
     low, high = status_range(status)
     rows = await state.recorder.list(
         tenant=None if tenant == "*" else tenant, service=service, status_min=low, status_max=high,
-        since=since_epoch(since), limit=limit,
+        since=since_epoch(since), limit=limit, faulted=faulted,
     )
     return {"exchanges": rows, "count": len(rows)}
 
@@ -126,9 +128,10 @@ async def exchanges(
     status: str | None = None,
     since: str | None = None,
     limit: Limit = 100,
+    faulted: Faulted = None,
 ) -> dict[str, Any]:
     """Recorded exchanges, newest first, without bodies (``tenant=*`` for every tenant)."""
-    return await list_exchanges(state, tenant, service, status, since, limit)
+    return await list_exchanges(state, tenant, service, status, since, limit, faulted)
 
 
 @router.get("/_admin/exchanges/{exchange_id}")
@@ -145,9 +148,10 @@ async def tenant_exchanges(
     status: str | None = None,
     since: str | None = None,
     limit: Limit = 100,
+    faulted: Faulted = None,
 ) -> dict[str, Any]:
     """Recorded exchanges of one tenant, newest first, without bodies."""
-    return await list_exchanges(state, tenant, service, status, since, limit)
+    return await list_exchanges(state, tenant, service, status, since, limit, faulted)
 
 
 @router.get("/t/{tenant}/_admin/exchanges/{exchange_id}")

@@ -188,6 +188,7 @@ def list_exchanges(
     status_max: int | None = None,
     since: float | None = None,
     limit: int = 100,
+    faulted: bool | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries (no headers, no bodies), newest first; ``tenant=None`` means every tenant."""
     query = select(*(exchanges.c[name] for name in SUMMARY_COLUMNS))
@@ -201,6 +202,8 @@ def list_exchanges(
         query = query.where(exchanges.c.status <= status_max)
     if since is not None:
         query = query.where(exchanges.c.started >= since)
+    if faulted is not None:
+        query = query.where(exchanges.c.fault.is_not(None) if faulted else exchanges.c.fault.is_(None))
     query = query.order_by(exchanges.c.started.desc(), exchanges.c.id.desc()).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
 

@@ -277,3 +277,14 @@ async def test_a_fault_on_the_annuaire_reaches_the_services_that_call_it(sandbox
     peer = (await sandbox.get("/_admin/exchanges?service=annuaire-sante")).json()["exchanges"][0]
     assert peer["fault"]["service"] == "annuaire-sante" and peer["status"] == (0 if "drop" in rule else 503)
     assert (await sandbox.get(login)).status_code == 302
+
+
+async def test_the_exchanges_list_filters_on_faulted(sandbox) -> None:
+    rule = await add(sandbox, {"service": "ins-teleservice", "status": 503, "count": 1}, prefix="/t/team-a")
+    await search(sandbox, "/t/team-a")
+    await search(sandbox, "/t/team-a")
+    faulted = (await sandbox.get("/t/team-a/_admin/exchanges?faulted=true")).json()["exchanges"]
+    assert [(x["status"], x["fault"]["id"]) for x in faulted] == [(503, rule["id"])]
+    healthy = (await sandbox.get("/_admin/exchanges?tenant=team-a&service=ins-teleservice&faulted=false")).json()
+    assert [(x["status"], x["fault"]) for x in healthy["exchanges"]] == [(200, None)]
+    assert_outcome(await sandbox.get("/_admin/exchanges?faulted=maybe"), 400, Code.BAD_PARAMETER)
