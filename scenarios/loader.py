@@ -50,7 +50,7 @@ class Placed:
     name: str | None
     where: Location
     via: tuple[Location, ...] = ()
-    file: str = ""  # the file it is written in (body_file is relative to it)
+    file: str = ""  # the absolute path of the file it is written in (body_file is relative to it)
 
 
 @dataclass
@@ -103,7 +103,7 @@ class _Loader:
             if kind == "include":
                 self.include(doc, body, raw["include"], where, via, stack)
             else:
-                placed = Placed(kind, body, model.name, doc.at(where), via, doc.path)
+                placed = Placed(kind, body, model.name, doc.at(where), via, str(doc.file or doc.path))
                 self.placed.append(placed)
                 self.order.append((placed, doc, where, raw, via))
 
@@ -133,7 +133,10 @@ class _Loader:
             self.issues.append(Issue(fdoc.at(()), "SCN-0031", "not a fragment (a fragment file starts with "
                                      "'fragment: <slug>' and has steps)", inner))
             return
-        try:
+        if not isinstance(data.get("steps"), list) or not data["steps"]:
+            self.issues.append(Issue(fdoc.at(()), "SCN-0010", "a fragment needs steps (a list of at least one)", inner))
+            return
+        try:  # its own keys; its steps are checked one by one below, after the parameters are replaced
             fragment = Fragment.model_validate({**data, "steps": [{"fault": {"clear": "all"}}]})
         except ValidationError as exc:
             self.issues += issues(exc, Fragment, fdoc, (), inner, skip_steps=True)
@@ -236,7 +239,7 @@ class _Loader:
             actor(body.actor, (*base, "actor"))
             service(body.service, (*base, "service"))
             if body.body_file is not None:
-                self.body_file(Path(doc.path), body.body_file, doc, (*base, "body_file"), placed.via)
+                self.body_file(doc.file or Path(doc.path), body.body_file, doc, (*base, "body_file"), placed.via)
         elif placed.kind == "await":
             actor(body.match.actor, (*base, "match", "actor"))
             service(body.match.service, (*base, "match", "service"))

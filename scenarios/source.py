@@ -44,6 +44,7 @@ class Document:
     data: Any
     values: dict[Path_, Location] = field(default_factory=dict)
     keys: dict[Path_, Location] = field(default_factory=dict)
+    file: Path | None = None  # the absolute path it was read from (``path`` is the display form)
 
     def at(self, where: Path_) -> Location:
         """The position of the value at ``where``, or of its nearest located ancestor."""
@@ -154,4 +155,6 @@ def read(file: Path, *, max_bytes: int = MAX_BYTES) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError([Issue(Location(path), "SCN-0002", f"not UTF-8 (byte {exc.start})")]) from None
-    return parse(text, path)
+    doc = parse(text, path)
+    doc.file = file.resolve()
+    return doc

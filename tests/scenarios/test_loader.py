@@ -206,3 +206,20 @@ def test_an_include_of_a_scenario_is_refused(tmp_path):
     path = write(tmp_path, "journey.yaml", HEAD + "  - include: {file: other.yaml}\n")
     assert issues(path) == ["other.yaml:1:1: not a fragment (a fragment file starts with 'fragment: <slug>' and has"
                             " steps) [SCN-0031] (included from journey.yaml:7:21)"]
+
+
+def test_a_fragment_without_steps_is_refused(tmp_path):
+    write(tmp_path, "empty.yaml", "fragment: empty\nparams: {}\n")
+    path = write(tmp_path, "journey.yaml", HEAD + "  - include: {file: empty.yaml}\n")
+    assert issues(path) == ["empty.yaml:1:1: a fragment needs steps (a list of at least one) [SCN-0010]"
+                            " (included from journey.yaml:7:21)"]
+
+
+def test_body_files_are_found_beside_the_file_that_names_them(tmp_path, monkeypatch):
+    write(tmp_path, "bodies/adrun.xml", "<x/>")
+    path = write(tmp_path, "journey.yaml", HEAD + """\
+      - request: {actor: desk, service: ins-teleservice, method: POST, path: /lps, body_file: bodies/adrun.xml}
+    """)
+    monkeypatch.chdir("/")
+    [step] = loads(path).steps
+    assert step.file == str(path.resolve()) and step.body.body_file == "bodies/adrun.xml"
