@@ -51,6 +51,7 @@ class Placed:
     where: Location
     via: tuple[Location, ...] = ()
     file: str = ""  # the absolute path of the file it is written in (body_file is relative to it)
+    groups: tuple[str | None, ...] = ()  # the names of the include steps that brought it in, outermost first
 
 
 @dataclass
@@ -84,7 +85,8 @@ class _Loader:
             self.issues += issues(exc, model, doc, skip_steps=True)
             return None
 
-    def steps(self, doc: Document, raw_steps: Any, via: tuple[Location, ...], stack: tuple[Path, ...]) -> None:
+    def steps(self, doc: Document, raw_steps: Any, via: tuple[Location, ...], stack: tuple[Path, ...],
+              groups: tuple[str | None, ...] = ()) -> None:
         if not isinstance(raw_steps, list):
             return
         for index, raw in enumerate(raw_steps):
@@ -101,14 +103,14 @@ class _Loader:
                 self.issues.append(Issue(doc.at(where), "SCN-0003", f"more than {MAX_TOTAL_STEPS} steps", via))
                 return
             if kind == "include":
-                self.include(doc, body, raw["include"], where, via, stack)
+                self.include(doc, body, raw["include"], where, via, stack, (*groups, model.name))
             else:
-                placed = Placed(kind, body, model.name, doc.at(where), via, str(doc.file or doc.path))
+                placed = Placed(kind, body, model.name, doc.at(where), via, str(doc.file or doc.path), groups)
                 self.placed.append(placed)
                 self.order.append((placed, doc, where, raw, via))
 
     def include(self, doc: Document, body: Any, raw: dict, where: tuple, via: tuple[Location, ...],
-                stack: tuple[Path, ...]) -> None:
+                stack: tuple[Path, ...], groups: tuple[str | None, ...]) -> None:
         site = doc.at((*where, "include", "file"))
         target = (stack[-1].parent / body.file).resolve()
         if target in stack:
@@ -150,7 +152,7 @@ class _Loader:
                                                params=set(values))):
                 self.issues.append(Issue(fdoc.at(path), "SCN-0021", message, inner))
         fdoc.data = {**data, "steps": substitute(data.get("steps"), values)}
-        self.steps(fdoc, fdoc.data["steps"], inner, (*stack, target))
+        self.steps(fdoc, fdoc.data["steps"], inner, (*stack, target), groups)
 
     def params(self, fragment: Fragment, body: Any, raw: dict, doc: Document, where: tuple,
                via: tuple[Location, ...]) -> dict[str, Any] | None:

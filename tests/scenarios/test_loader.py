@@ -154,6 +154,7 @@ def test_a_fragment_is_expanded_with_its_parameters(tmp_path):
     assert render(first.body.path, Context(personas())) == "/fhir/v2/Practitioner?identifier=99700427885"
     assert (first.where.path.endswith("fragments/lookup.yaml"), first.where.line) == (True, 4)
     assert [site.line for site in first.via] == [7]
+    assert first.groups == (None,) and plan.steps[1].groups == ()
 
 
 def test_fragment_problems_name_the_include_that_brought_them(tmp_path):
