@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import marshal
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from gateway.registry import DEFAULT_SERVICES
 from services.annuaire_sante.settings import DEMO_API_KEY
 from tests.e2e.conftest import serve_gateway
 from tests.gateway.test_client_cert import ADRUN, SOAP
+from tests.gateway.test_recorder import entry, journal
 from tests.outcomes import assert_outcome
 from tests.services.ins_teleservice.support import cr, envelope, fault
 
@@ -288,3 +290,15 @@ async def test_the_exchanges_list_filters_on_faulted(sandbox) -> None:
     healthy = (await sandbox.get("/_admin/exchanges?tenant=team-a&service=ins-teleservice&faulted=false")).json()
     assert [(x["status"], x["fault"]) for x in healthy["exchanges"]] == [(200, None)]
     assert_outcome(await sandbox.get("/_admin/exchanges?faulted=maybe"), 400, Code.BAD_PARAMETER)
+
+
+async def test_journal_entries_of_an_older_version_replay_without_a_fault(start_gateway) -> None:
+    """A data directory's journal may hold entries recorded before fault injection (16 values, no fault)."""
+    async with start_gateway() as client:
+        await client.gateway.state.recorder.flush()
+        older = entry("before-faults")
+        assert len(older) == 16
+        journal(client.gateway.state.db, marshal.dumps([older]))
+        client.gateway.state.recorder.journal = 1
+        replayed = (await client.get("/_admin/exchanges")).json()["exchanges"]
+        assert [(x["request_id"], x["fault"]) for x in replayed] == [("before-faults", None)]
