@@ -17,7 +17,6 @@ number stays a number in a JSON body); otherwise values are written into the tex
 from __future__ import annotations
 
 import dataclasses
-import json
 import random as _random
 import re
 import string
@@ -28,6 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.population.model import Population
+from scenarios.expect.check import as_text
 
 MAX_TEMPLATE = 64 * 1024  # characters of one templated string
 MAX_REFS = 100  # ${...} in one string
@@ -243,13 +243,8 @@ def render(template: Any, context: Context, _depth: int = 0) -> Any:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    """A value written into text as the assertions show it (JSON for objects), nothing for a missing one."""
+    return "" if value is None else as_text(value)
 
 
 def refs(value: Any, where: tuple = ()) -> list[tuple[tuple, Ref | TemplateError]]:
