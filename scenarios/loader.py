@@ -186,9 +186,11 @@ class _Loader:
             self.actor(name, actor, doc)
         captures: set[str] = set()
         for placed, sdoc, where, raw, via in self.order:
+            found = templates.refs(raw, where)
             if placed is not None:
                 self.references(placed, sdoc, where, actors)
-            for path, ref in templates.refs(raw, where):
+                found += self.body_file_refs(placed, where)
+            for path, ref in found:
                 if isinstance(ref, templates.TemplateError):
                     self.issues.append(Issue(sdoc.at(path), "SCN-0020", str(ref), via))
                 elif ref.namespace == "param" and via:
@@ -264,6 +266,16 @@ class _Loader:
             where = (*base, *key, *path)
             self.issues.append(Issue(doc.key_at(where), "SCN-0017", f"{'.'.join(map(str, (*key, *path)))}: {message}",
                                      via))
+
+    @staticmethod
+    def body_file_refs(placed: Placed, where: tuple) -> list[tuple[tuple, Any]]:
+        """The ``${...}`` of a request's body file, located at its ``body_file`` key (the text is a template)."""
+        name = getattr(placed.body, "body_file", None)
+        target = Path(placed.file).parent / name if name else None
+        if target is None or not target.is_file() or target.stat().st_size > MAX_BYTES:
+            return []
+        text = target.read_text(encoding="utf-8", errors="replace")
+        return [((*where, placed.kind, "body_file"), ref) for _, ref in templates.refs(text)]
 
     def body_file(self, scenario_file: Path, name: str, doc: Document, path: tuple, via: tuple) -> None:
         target = scenario_file.parent / name

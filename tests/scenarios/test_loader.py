@@ -224,3 +224,11 @@ def test_body_files_are_found_beside_the_file_that_names_them(tmp_path, monkeypa
     monkeypatch.chdir("/")
     [step] = loads(path).steps
     assert step.file == str(path.resolve()) and step.body.body_file == "bodies/adrun.xml"
+
+    # the body file is a template, checked where the step names it
+    write(tmp_path, "bodies/adrun.xml", "<x>${persona.adrun-zoe.ins.value} ${capture.later}</x>")
+    [issue] = issues(path)
+    assert issue.endswith("journey.yaml:7:95: ${capture.later}: no earlier step captures 'later' [SCN-0021]")
+    write(tmp_path, "bodies/adrun.xml", "<x>${oops</x>")
+    [issue] = issues(path)
+    assert issue.endswith("journey.yaml:7:95: '${' without its closing '}' [SCN-0020]")
