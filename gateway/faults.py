@@ -64,6 +64,14 @@ def expired_answer(form: str) -> SandboxError:
     return SandboxError(401, Code.TOKEN_EXPIRED, EXPIRED, issue="security", headers=challenge)
 
 
+async def discard_body(receive: Receive) -> None:
+    """Read the request body to its end, keeping nothing."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
 def served_by_uvicorn(send: Send) -> bool:
     return (getattr(send, "__module__", None) or "").startswith("uvicorn.")
 
@@ -88,6 +96,7 @@ async def apply(rule: Rule, form: str, slug: str, scope: Scope, receive: Receive
     if spec.drop:
         reason = f"connection dropped by fault rule {rule.id} (sandbox fault injection)"
         if served_by_uvicorn(server_send):
+            await discard_body(receive)  # closing on unread bytes would send a reset, not a plain close
             return reason
         raise ConnectionDropped(f"Server disconnected without sending a response ({reason}).")
     return None
