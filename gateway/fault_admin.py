@@ -13,13 +13,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from core.app import SANDBOX_ONLY
+from core.fault_rule import RuleSpec, parse_rule
 from core.jsonbody import read_json
 from core.openapi import body as openapi_body
 from core.openapi import model_schema, outcomes
 from core.settings import DEFAULT_TENANT
 from core.tenancy import check_tenant
 from gateway.deps import AdminGuard, State
-from gateway.fault_rules import RuleSpec, parse_rule
 
 router = APIRouter(tags=[SANDBOX_ONLY], dependencies=[AdminGuard])
 RULE_BODY = openapi_body(model_schema(RuleSpec), ("application/json",))

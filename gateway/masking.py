@@ -34,6 +34,7 @@ import json
 import re
 
 from core.jsonbody import nesting_depth_over
+from core.secret_names import FHIR_KEPT, SECRET_FIELDS
 
 SECRET_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie", "esante-api-key", "x-sandbox-admin-token",
@@ -43,11 +44,6 @@ CREDENTIALS = frozenset({"authorization", "proxy-authorization"})
 URL_HEADERS = frozenset({b"location", b"content-location", b"referer"})
 ACTOR_CLAIMS = ("SubjectNameID", "preferred_username", "sub", "client_id")
 MASK = b"***"
-SECRET_FIELDS = frozenset({
-    "client_secret", "client_assertion", "assertion", "code", "code_verifier", "access_token", "refresh_token",
-    "id_token", "token", "password", "admin_token",
-})
-FHIR_KEPT = frozenset({"code"})  # in a FHIR resource, Coding.code and friends are evidence, not secrets
 HINTS = (b"secret", b"token", b"code", b"assertion", b"password")
 MAX_DEPTH = 64  # OAuth bodies nest 2 or 3 levels, FHIR resources ~15
 

@@ -4,12 +4,13 @@
 a :class:`~scenarios.errors.ScenarioError` holding every issue of the file and of the fragments it includes
 (docs/scenarios.md, "Errors"). Checked: YAML syntax and bounds, the format (unknown keys with the close
 match, missing fields, wrong types, unknown step and login kinds), personas, service slugs
-(``gateway/registry.py``), actors, ``${...}`` templates (known namespaces, captures defined by an earlier
+(given by the caller), actors, ``${...}`` templates (known namespaces, captures defined by an earlier
 step, fragment parameters), body files, include cycles and missing fragments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from core.errors import SandboxError
+from core.fault_rule import parse_rule
 from core.population.model import Population
 from core.population.personas import personas
-from gateway.fault_rules import parse_rule
 from scenarios import templates
 from scenarios.errors import Issue, Location, ScenarioError, display, suggest
 from scenarios.expect import validate_capture, validate_expect
@@ -34,11 +35,6 @@ MAX_TOTAL_STEPS = 2000
 ACTOR = TypeAdapter(ActorModel)
 
 
-def service_slugs() -> tuple[str, ...]:
-    """The registered services (``gateway/registry.py``) and ``gateway``."""
-    from gateway.registry import DEFAULT_SERVICES
-
-    return (*(spec.slug for spec in DEFAULT_SERVICES), GATEWAY)
 
 
 @dataclass(frozen=True)
@@ -324,12 +320,14 @@ def substitute(value: Any, params: dict[str, Any]) -> Any:
     return value
 
 
-def load(path: Path | str, *, population: Population | None = None,
-         services: tuple[str, ...] | None = None) -> Plan:
-    """The scenario at ``path``, validated and with its includes expanded; ``ScenarioError`` lists every issue."""
+def load(path: Path | str, *, services: Iterable[str], population: Population | None = None) -> Plan:
+    """The scenario at ``path``, validated and with its includes expanded; ``ScenarioError`` lists every issue.
+
+    ``services`` are the slugs a step may name besides ``gateway``: the caller's registry (``sandbox run``
+    passes ``gateway/registry.py``'s; DESIGN.md: scenarios import core and speak HTTP, never the gateway)."""
     file = Path(path).resolve()
     doc = read(Path(path))
-    loader = _Loader(population or personas(), services or service_slugs())
+    loader = _Loader(population or personas(), (*services, GATEWAY))
     if not isinstance(doc.data, dict):
         raise ScenarioError([Issue(doc.at(()), "SCN-0010", "a scenario is a mapping (id, title, actors, steps)")])
     if "fragment" in doc.data and "id" not in doc.data:

@@ -17,17 +17,15 @@ from typing import Any
 import regex
 from lxml import etree
 
+from core.secret_names import SECRET_FIELDS as RECORDER_SECRETS
 from scenarios.expect import fhirpath, jsonpath, xpath
 from scenarios.expect.models import MAX_EXPRESSION, Capture, Expect, Match
 from scenarios.expect.response import BodyError, Response
 
 REGEX_SECONDS = 1.0  # a scenario's regex on a hostile body: stopped, not left to backtrack forever
 EXCERPT = 240  # characters of body shown with a failure
-# gateway/masking.py's secret members (scenarios do not import the gateway): never shown in a failure
-SECRET_FIELDS = frozenset({
-    "client_secret", "client_assertion", "assertion", "code", "code_verifier", "access_token", "refresh_token",
-    "id_token", "token", "password", "admin_token", "auth_req_id",
-})
+# the recorder's secret members (core/secret_names.py) and CIBA's auth_req_id: never shown in a failure
+SECRET_FIELDS = RECORDER_SECRETS | {"auth_req_id"}
 Path = tuple[str | int, ...]
 
 

@@ -1,6 +1,6 @@
 """``fault``: set or clear a fault rule of the run's tenant (``/_admin/faults``, docs/gateway.md).
 
-``set`` is the gateway's own rule model (``gateway/fault_rules.py``: service, method, path pattern, one effect
+``set`` is the gateway's own rule model (``core/fault_rule.py``: service, method, path pattern, one effect
 among ``status``, ``drop``, ``expire_tokens``, optionally ``latency_ms``, for ``count`` requests or
 ``seconds``), so a scenario can hold exactly what ``POST /_admin/faults`` accepts; the loader also runs the
 gateway's own checks (one effect) on it.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from gateway.fault_rules import RuleSpec
+from core.fault_rule import RuleSpec
 from scenarios.steps import StepBody, step
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from gateway.fault_rules import METHODS
+from core.fault_rule import METHODS
 from scenarios.expect import Capture, Expect
 from scenarios.logins import ACTOR_REF
 from scenarios.steps import StepBody, step

@@ -6,7 +6,8 @@ import pytest
 
 from core.codes import Code
 from core.errors import SandboxError
-from gateway.fault_rules import MAX_RULES, FaultRules, parse_rule, path_matches
+from core.fault_rule import parse_rule
+from gateway.fault_rules import MAX_RULES, FaultRules, path_matches
 
 SERVICES = ("ins-teleservice", "annuaire-sante", "pro-sante-connect")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.registry import DEFAULT_SERVICES
 from scenarios.errors import ScenarioError
 from scenarios.loader import Plan, load
 
@@ -20,6 +21,9 @@ steps:
 """
 
 
+SERVICES = tuple(spec.slug for spec in DEFAULT_SERVICES)  # what sandbox run will pass: the registry's slugs
+
+
 def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,9 +34,9 @@ def write(directory: Path, name: str, text: str) -> Path:
 def issues(path: Path) -> list[str]:
     """Each issue as ``name:line:col: message [code]`` (the file name only, not its directory)."""
     with pytest.raises(ScenarioError) as caught:
-        load(path)
+        load(path, services=SERVICES)
     return [str(issue).replace(f"{path.parent.as_posix()}/", "") for issue in caught.value.issues]
 
 
 def loads(path: Path) -> Plan:
-    return load(path)
+    return load(path, services=SERVICES)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from scenarios.loader import load
+from tests.scenarios.support import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
@@ -18,7 +19,7 @@ def test_the_complete_example_loads(tmp_path):
     (tmp_path / "journeys").mkdir()
     path = tmp_path / "journeys" / "example.yaml"
     path.write_text(example, encoding="utf-8")
-    plan = load(path)
+    plan = load(path, services=SERVICES)
     assert [step.kind for step in plan.steps] == ["request", "request", "fault", "await", "fault", "request"]
 
 

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from scenarios.loader import load
+from tests.scenarios.support import SERVICES
 
 JOURNEYS = Path(__file__).resolve().parents[2] / "scenarios" / "journeys"
 
 
 @pytest.mark.parametrize("path", sorted(JOURNEYS.rglob("*.yaml")), ids=lambda p: p.name)
 def test_the_journey_loads(path):
-    plan = load(path)
+    plan = load(path, services=SERVICES)
     assert plan.steps and plan.scenario.id == path.stem
 
 
