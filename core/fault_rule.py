@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from core.codes import Code
 from core.errors import SandboxError
+from core.jsonbody import validated
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_COUNT = 100_000
@@ -57,12 +58,7 @@ def parse_rule(value: object, *, services: Iterable[str], max_latency_ms: int) -
     if not isinstance(value, dict):
         raise bad_rule("A fault rule is a JSON object, e.g. {\"service\": \"ins-teleservice\", \"status\": 503}.",
                        "body")
-    try:
-        spec = RuleSpec.model_validate(value)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise bad_rule(f"{where}: {first['msg']}.", where) from None
+    spec = validated(RuleSpec, value, lambda message, where: bad_rule(f"{message}.", where))
     effects = [name for name in ("status", "drop", "expire_tokens") if getattr(spec, name) is not None]
     if len(effects) > 1:
         raise bad_rule(f"A rule has one effect: {' and '.join(effects)} cannot go together (latency_ms may go "

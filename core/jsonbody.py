@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
 from typing import TypeVar
 
@@ -165,9 +166,16 @@ async def read_model(request: Request, model: type[ModelT], *, max_bytes: int, m
     Routes take this instead of a FastAPI body parameter, whose ``request.json()`` has no depth limit.
     """
     value, _ = await read_json(request, max_bytes=max_bytes, max_depth=max_depth, allowed=allowed)
+    return validated(model, value, lambda message, where: SandboxError(400, Code.BAD_PARAMETER, message,
+                                                                      expression=[where]))
+
+
+def validated(model: type[ModelT], value: object, error: Callable[[str, str], SandboxError]) -> ModelT:
+    """``value`` validated by ``model``, or ``error(message, where)`` raised for its first problem, where is the
+    dotted path of the member at fault (``body`` for the whole value) and message starts with it."""
     try:
         return model.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise SandboxError(400, Code.BAD_PARAMETER, f"{where}: {first['msg']}", expression=[where]) from None
+        raise error(f"{where}: {first['msg']}", where) from None

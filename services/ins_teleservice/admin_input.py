@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from core.digits import ascii_digits
 from core.errors import SandboxError
 from core.identifiers import nir_problem
+from core.jsonbody import validated
 from services.ins_teleservice.codes import InsCode
 from services.ins_teleservice.identity import BARE_OIDS, NIA_OID, NIR_OID, HistoIns, Identity, bare_oid
 from services.ins_teleservice.traits import (
@@ -62,12 +63,7 @@ def bad(code: InsCode, message: str, where: str) -> SandboxError:
 def parse(body: object) -> IdentityIn:
     if not isinstance(body, dict):
         raise bad(InsCode.BAD_JSON, "The body must be a JSON object describing one identity.", "body")
-    try:
-        return IdentityIn.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise bad(InsCode.BAD_IDENTITY, f"{where}: {first['msg']}.", where) from None
+    return validated(IdentityIn, body, lambda message, where: bad(InsCode.BAD_IDENTITY, f"{message}.", where))
 
 
 def _oid(value: str, where: str) -> str:

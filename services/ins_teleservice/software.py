@@ -14,11 +14,12 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import Row
 
 from core.db import Database
 from core.errors import SandboxError
+from core.jsonbody import validated
 from core.settings import DEFAULT_TENANT
 from services.ins_teleservice import store
 from services.ins_teleservice.codes import InsCode
@@ -49,12 +50,7 @@ def parse(body: object) -> SoftwareIn:
     if not isinstance(body, dict):
         raise SandboxError(400, InsCode.BAD_JSON, "The body must be a JSON object: {\"idam\": \"...\"}.",
                            expression=["body"])
-    try:
-        data = SoftwareIn.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise bad(f"{where}: {first['msg']}.", where) from None
+    data = validated(SoftwareIn, body, lambda message, where: bad(f"{message}.", where))
     if not IDAM_RE.fullmatch(data.idam):
         raise bad(f"idam {data.idam[:70]!r} must be 1-64 ASCII letters, digits, '-', '_' or '.', starting with a "
                   "letter or a digit (e.g. ACME0LPS2025).", "idam")
