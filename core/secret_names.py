@@ -1,5 +1,5 @@
 """The JSON members and form fields that carry a secret (OAuth and admin credentials): masked by the recorder
-(``gateway/masking.py``) and never shown by a scenario report (``scenarios/expect/check.py``), one list for both."""
+(``core/masking.py``) and never shown by a scenario report (``scenarios/expect/check.py``), one list for both."""
 
 SECRET_FIELDS = frozenset({
     "client_secret", "client_assertion", "assertion", "code", "code_verifier", "access_token", "refresh_token",

@@ -35,9 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.db import Database
-from gateway import store
-from gateway.dispatch import Exchange
-from gateway.masking import (
+from core.masking import (
     actor_of,
     encode_body,
     headers_dict,
@@ -46,6 +44,8 @@ from gateway.masking import (
     mask_raw,
     mask_url_headers,
 )
+from gateway import store
+from gateway.dispatch import Exchange
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gateway.masking import (
+from core.masking import (
     MAX_DEPTH,
     actor_of,
     encode_body,
