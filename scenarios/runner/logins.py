@@ -9,16 +9,23 @@ models), so the citizen login of Mon espace santé adds one function.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
+
+from core.masking import actor_of
 from scenarios.logins import Actor
 from scenarios.results import ActorResult, Exchange
+from scenarios.runner.exchanges import send
 from scenarios.templates import ACTOR_KEYS
 
 if TYPE_CHECKING:
     from scenarios.runner.context import RunContext
+
+logger = logging.getLogger(__name__)
 
 
 class LoginError(Exception):
@@ -56,6 +63,27 @@ class Attempt:
     ctx: RunContext
     session: ActorSession
     exchanges: list[Exchange] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # what a flow fetched once (a JWKS)
+
+    def fail(self, message: str) -> LoginError:
+        """A :class:`LoginError` about this actor (``raise attempt.fail(...)``)."""
+        return LoginError(f"actor {self.name}: {message}")
+
+    async def send(self, method: str, url: str, **options: Any) -> httpx.Response:
+        """Send one request of the login, keep its masked exchange; no answer is a :class:`LoginError`."""
+        response, exchange = await send(self.ctx.http, method, url, **options)
+        self.exchanges.append(exchange)
+        if response is None:
+            raise self.fail(f"{method} {exchange.url} got {exchange.error}: is the sandbox at {self.ctx.target} up?")
+        return response
+
+    def keep(self, tokens: dict[str, Any]) -> None:
+        """Keep a token answer's tokens; the subject is what the gateway's recorder shows as the actor."""
+        session = self.session
+        session.access_token = tokens.get("access_token")
+        session.refresh_token = tokens.get("refresh_token")
+        session.id_token = tokens.get("id_token")
+        session.subject = actor_of(f"Bearer {session.access_token}") if session.access_token else None
 
 
 Flow = Callable[[Attempt], Awaitable[None]]
@@ -76,7 +104,8 @@ async def _none(attempt: Attempt) -> None:
 
 
 async def log_in(name: str, actor: Actor, ctx: RunContext) -> tuple[ActorSession, ActorResult]:
-    """Log ``actor`` in; never raises a :class:`LoginError`: a failed login is an ``error`` result."""
+    """Log ``actor`` in. Never raises: a failed login is an ``error`` result whose message says why (the
+    :class:`LoginError`'s), and the session then has no token."""
     client = getattr(actor, "client", None)
     session = ActorSession(name=name, login=actor.login, persona=actor.persona, client=client)
     result = ActorResult(name=name, login=actor.login, persona=actor.persona, client=client)
@@ -89,4 +118,12 @@ async def log_in(name: str, actor: Actor, ctx: RunContext) -> tuple[ActorSession
         await run(attempt)
     except LoginError as exc:
         result.status, result.message = "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a flow's crash is the actor's error, the run goes on to report
+        logger.exception("the login of actor %s failed in the runner", name)
+        result.status = "error"
+        result.message = (f"actor {name}: the runner failed to log in ({type(exc).__name__}: {exc}); "
+                          "this is a bug of the sandbox: please report it")
     return session, result
+
+
+from scenarios.runner import login_flows  # noqa: E402, F401  (registers the flows; they import this module)
