@@ -2,17 +2,29 @@
 
 A step is a mapping with ``name`` (optional), ``description`` (optional) and exactly one kind key whose
 value the kind's model validates: ``request``, ``await``, ``fault``, ``include``. A module registers its
-model with :func:`step`; the loader, the JSON Schema and the runner read :data:`STEPS`.
+model with :func:`step`; the loader, the JSON Schema and the runner read :data:`STEPS`. The same module
+registers how the kind runs with :func:`runs` (``include`` needs none: the loader expands it); the runner
+(``scenarios/runner/scenario.py``) reads :data:`RUNNERS`.
 """
 
 from __future__ import annotations
 
 import pkgutil
+from collections.abc import Awaitable, Callable
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+if TYPE_CHECKING:
+    from scenarios.loader import Placed
+    from scenarios.results import StepResult
+    from scenarios.runner.context import RunContext
+
+# run(body, step, ctx, result): fills ``result`` (status, message, exchanges, failures) and ``ctx.captures``
+Executor = Callable[[Any, "Placed", "RunContext", "StepResult"], Awaitable[None]]
 STEPS: dict[str, type[BaseModel]] = {}
+RUNNERS: dict[str, Executor] = {}
 COMMON = ("name", "description")
 
 
@@ -27,6 +39,14 @@ def step(key: str):
     def register(model: type[BaseModel]) -> type[BaseModel]:
         STEPS[key] = model
         return model
+    return register
+
+
+def runs(key: str):
+    """Register how the step kind ``key`` runs: ``async def run(body, step, ctx, result) -> None``."""
+    def register(function: Executor) -> Executor:
+        RUNNERS[key] = function
+        return function
     return register
 
 
