@@ -235,6 +235,56 @@ def reset(
     typer.echo(f"Deleted {data_dir}." if _delete(data_dir) else f"Nothing to delete at {data_dir}.")
 
 
+
+@cli.command(short_help="Run scenario files (patient journeys) against a sandbox.")
+def run(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="PATH", show_default=False,
+        help="Scenario files, or directories of them (every *.yaml but fragments).  [default: the journey "
+        "library, scenarios/journeys]")] = None,
+    target: Annotated[str | None, typer.Option(
+        metavar="URL", show_default=False,
+        help="A running sandbox (`sandbox up`), e.g. http://127.0.0.1:8080.  [default: an in-process sandbox, "
+        "removed at the end]")] = None,
+    tenant: Annotated[list[str] | None, typer.Option(
+        "--tenant", metavar="NAME", show_default=False,
+        help="Run the suite once in this tenant (a team), created if missing; repeat for several teams.  "
+        "[default: a fresh tenant per scenario]")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", metavar="T", show_default=False,
+        help="Run only the scenarios carrying one of these tags (repeatable); --tag vendor-in-the-loop runs "
+        "the journeys that wait for a vendor's software.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", metavar="N", min=1, max=64, show_default=False,
+        help="At most N scenarios at once, up to 64.  [default: 1; with --tenant, one per team]")] = None,
+    junit: Annotated[Path | None, typer.Option(metavar="FILE", show_default=False,
+                                               help="Write a JUnit XML report (a testcase per step).")] = None,
+    json_report: Annotated[Path | None, typer.Option("--json", metavar="FILE", show_default=False,
+                                                     help="Write the JSON report.")] = None,
+    html: Annotated[Path | None, typer.Option(metavar="FILE", show_default=False,
+                                              help="Write the self-contained HTML report.")] = None,
+    testreport: Annotated[Path | None, typer.Option(metavar="FILE", show_default=False,
+                                                    help="Write a FHIR R4 TestReport (JSON).")] = None,
+    scoresheet: Annotated[Path | None, typer.Option(metavar="FILE", show_default=False,
+                                                    help="Write the score sheet (CSV, a row per team).")] = None,
+    admin_token: Annotated[str | None, typer.Option(
+        envvar="SANDBOX_ADMIN_TOKEN", metavar="TOKEN", show_default=False, show_envvar=True,
+        help="The sandbox's admin token, to create tenants and read recorded exchanges.")] = None,
+) -> None:
+    """Run scenario files against a sandbox (an in-process one without --target); exit 0 when all passed."""
+    from gateway import run_command
+
+    given = {"junit": junit, "json": json_report, "html": html, "testreport": testreport, "scoresheet": scoresheet}
+    options = run_command.RunOptions(
+        paths=list(paths or []), target=target, tenants=list(tenant or []), tags=list(tag or []), jobs=jobs,
+        reports={kind: file for kind, file in given.items() if file is not None}, admin_token=admin_token or None)
+    try:
+        code = run_command.run(options, Console(highlight=False))
+    except run_command.RunError as exc:
+        fail(str(exc), 2)
+    raise typer.Exit(code)
+
+
 @cli.command()
 def version() -> None:
     """Print the sandbox version."""

@@ -49,15 +49,21 @@ def option_rows() -> dict[str, dict[str, object]]:
     return rows
 
 
-def usage_form(param) -> str:  # noqa: ANN001 - typer's option
+def usage_form(param) -> str:  # noqa: ANN001 - typer's option or argument
+    if param.param_type_name == "argument":  # `[PATH]...`: its metavar, shown in the command row only
+        return param.metavar
     long = next(o for o in param.opts if o.startswith("--"))
     return long if param.is_flag else f"{long} {param.metavar}"
+
+
+def options_of(command) -> list:  # noqa: ANN001 - a click command
+    return [p for p in command.params if p.param_type_name == "option"]
 
 
 def test_the_tables_list_every_command_and_no_other() -> None:
     assert set(command_rows()) == set(COMMANDS)
     documented = {(opt, command) for opt, row in option_rows().items() for command in row["of"]}  # type: ignore[union-attr]
-    actual = {(usage_form(p).split()[0], name) for name, c in COMMANDS.items() for p in c.params}
+    actual = {(usage_form(p).split()[0], name) for name, c in COMMANDS.items() for p in options_of(c)}
     assert documented == actual, f"only documented: {documented - actual}; only in the CLI: {actual - documented}"
 
 
@@ -67,12 +73,12 @@ def test_each_command_row_shows_every_option_in_its_usage_form(name: str) -> Non
     shown = re.findall(r"\[([^\]]+)\]", usage)
     expected = []
     for param in COMMANDS[name].params:
-        shorts = [o for o in param.opts if not o.startswith("--")]
+        shorts = [o for o in param.opts if not o.startswith("--")] if param.param_type_name == "option" else []
         expected.append("|".join([usage_form(param), *shorts]))
     assert shown == expected, f"`sandbox {name}` row: {usage!r}"
 
 
-@pytest.mark.parametrize(("name", "option"), [(n, p) for n, c in sorted(COMMANDS.items()) for p in c.params],
+@pytest.mark.parametrize(("name", "option"), [(n, p) for n, c in sorted(COMMANDS.items()) for p in options_of(c)],
                          ids=lambda v: v if isinstance(v, str) else v.opts[0])
 def test_each_option_row_gives_its_form_default_and_environment_variable(name: str, option) -> None:  # noqa: ANN001
     row = option_rows()[usage_form(option).split()[0]]
