@@ -72,14 +72,20 @@ class ConsoleProgress(Events):
                             else None)
 
     def service_url(self, scenario: ScenarioResult, step: StepResult) -> str:
-        """Where the vendor's software must send what the ``await`` step waits for."""
+        """Where the vendor's software must send what the ``await`` step waits for: the method and URL (its
+        path when the pattern has no ``*`` nor ``${...}``), or the service's root in the tenant."""
         plan = self.plans.get(scenario.id)
         placed = plan.steps[step.index - 1] if plan and 0 < step.index <= len(plan.steps) else None
         match = getattr(getattr(placed, "body", None), "match", None)
         service = getattr(match, "service", None) or "<service>"
         tenant = getattr(match, "tenant", None) or scenario.tenant
+        tenant = scenario.tenant if "${" in tenant else tenant
+        path = getattr(match, "path", None) or ""
+        path = "" if "*" in path or "${" in path else path
+        method = getattr(match, "method", None)
         prefix = "" if tenant == DEFAULT_TENANT else f"/t/{tenant}"
-        return (self.target or "<sandbox>") + prefix + ("" if service == "gateway" else f"/{service}")
+        url = (self.target or "<sandbox>") + prefix + ("" if service == "gateway" else f"/{service}") + path
+        return f"{method} {url}" if method else url
 
     def instruction(self, scenario: ScenarioResult, step: StepResult, text: str) -> None:
         url = self.service_url(scenario, step)
