@@ -210,3 +210,32 @@ async def test_a_login_kind_without_a_flow_is_an_error_naming_the_known_ones(ctx
     message = await refused(ctx, Actor(login="mes-citizen"))
     assert "no flow for login 'mes-citizen'" in message
     assert set(FLOWS) >= {"none", "psc-code-pkce", "psc-ciba", "client-credentials"}
+
+
+class PhoneAlreadyDecided(httpx.AsyncBaseTransport):
+    """The e-CPS phone answers that the request was decided already (as after an automatic approval)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.polls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/approve"):
+            return httpx.Response(409, json={"resourceType": "OperationOutcome"})
+        self.polls += request.url.path.endswith("/token")
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_pending_ciba_request_is_polled_until_approved(start_gateway, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRO_SANTE_CONNECT_CIBA_INTERVAL", "1")
+    async with start_gateway(services=DEFAULT_SERVICES) as client:
+        sandbox = Sandbox(client, tmp_path / "scenarios")
+        tenant = await sandbox.tenant()
+        ciba = await client.put(f"/t/{tenant}/pro-sante-connect/_admin/ciba", json={"auto_approve_after": 1})
+        assert ciba.status_code == 200, ciba.text
+        transport = PhoneAlreadyDecided(httpx.ASGITransport(app=client.gateway))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+            ctx = context(sandbox, tenant, http=http)
+            session = await passed("phone", ctx)
+    assert transport.polls >= 2  # authorization_pending first, then the tokens
+    assert claims(session.access_token)["SubjectNameID"] == KIT_DOC
