@@ -43,7 +43,9 @@ class ActorSession:
     access_token: str | None = None
     refresh_token: str | None = None
     id_token: str | None = None
-    subject: str | None = None  # the token's sub claim (what the gateway's recorder shows as the actor)
+    # who the token names, as the gateway's recorder shows the actor (core.masking.actor_of): a professional's
+    # SubjectNameID (idNat_PS), software's sub (service-account-<client_id>)
+    subject: str | None = None
 
     def template_values(self) -> dict[str, str]:
         """The :data:`~scenarios.templates.ACTOR_KEYS` that have a value."""
