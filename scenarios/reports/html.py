@@ -24,7 +24,7 @@ import jinja2
 from scenarios.reports.bodies import Body, pretty
 from scenarios.reports.scoresheet import ScoreSheet, score_sheet, team_of
 from scenarios.reports.text import failure_line, repeated_ids, step_name, suite_label
-from scenarios.results import Exchange, RunResult, ScenarioResult
+from scenarios.results import Exchange, RunResult
 
 TEMPLATES = Path(__file__).with_name("templates")
 # What the page may do: its own inline style, its one inline script (allowed by hash), data: images; no
@@ -66,13 +66,13 @@ def exchange_view(exchange: Exchange) -> ExchangeView:
 
 
 def actor_rows(result: RunResult) -> list[dict[str, Any]]:
-    """Per scenario run and actor: persona, login, client, status, and the requests made as that actor."""
+    """Per scenario run and actor: the actor (persona, login, client, status) and the requests made as it."""
     rows = []
     for number, scenario in enumerate(result.scenarios, 1):
         for actor in scenario.actors:
             requests = sum(len(step.exchanges) for step in scenario.steps if step.actor == actor.name)
-            rows.append({"anchor": f"s{number}", "scenario": scenario, "team": team_of(scenario), "actor": actor,
-                         "requests": requests, "login_requests": len(actor.exchanges)})
+            rows.append({"anchor": f"s{number}", "scenario": scenario, "actor": actor, "requests": requests,
+                         "login_requests": len(actor.exchanges)})
     return rows
 
 
@@ -99,10 +99,6 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _problems(scenario: ScenarioResult) -> bool:
-    return scenario.status in ("failed", "error")
-
-
 def render_html(result: RunResult) -> str:
     """The report of ``result`` as one HTML document."""
     sheet: ScoreSheet = score_sheet(result)
@@ -111,8 +107,7 @@ def render_html(result: RunResult) -> str:
     anchors: dict[tuple[str, str], str] = {}
     for number, scenario in enumerate(result.scenarios, 1):
         anchors.setdefault((team_of(scenario), scenario.id), f"s{number}")
-    scenarios = [{"anchor": f"s{number}", "label": suite_label(scenario, repeated), "result": scenario,
-                  "team": team_of(scenario), "problems": _problems(scenario)}
+    scenarios = [{"anchor": f"s{number}", "label": suite_label(scenario, repeated), "result": scenario}
                  for number, scenario in enumerate(result.scenarios, 1)]
     counts = {status: sum(s.counts()[status] for s in result.scenarios) for status in
               ("passed", "failed", "error", "skipped")}

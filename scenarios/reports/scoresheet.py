@@ -1,6 +1,7 @@
 """The projectathon score sheet: one row per team (its tenant), scenarios and steps counted, as data and CSV.
 
-A row's team is the scenario result's ``team``, or its tenant when it has none (``scenarios/results.py``).
+A row's team is the scenario result's ``team`` (a named tenant: the team's); the scenario runs without one,
+each in a fresh tenant, share one row, :data:`NO_TEAM`, that lists their tenants.
 The HTML report shows the sheet (``scenarios/reports/html.py``); ``sandbox run --scoresheet FILE.csv`` writes
 it as CSV, one row per team, a column per scenario holding its status (empty when the team did not run it).
 """
@@ -13,10 +14,12 @@ from pathlib import Path
 
 from scenarios.results import RunResult, ScenarioResult, Status, worst
 
+NO_TEAM = "(fresh tenants)"  # the row of the scenario runs that had no team (a plain sandbox run)
+
 
 def team_of(scenario: ScenarioResult) -> str:
-    """The team a scenario result counts for: its team, else its tenant."""
-    return scenario.team or scenario.tenant
+    """The row a scenario result counts in: its team, else :data:`NO_TEAM`."""
+    return scenario.team or NO_TEAM
 
 
 @dataclass

@@ -71,7 +71,6 @@ def _uuid(result: RunResult, scenario: ScenarioResult) -> str:
 def scenario_report(result: RunResult, scenario: ScenarioResult, repeated: set[str] | None = None) -> dict[str, Any]:
     """The TestReport of one scenario run, as a JSON-ready dict."""
     repeated = repeated_ids(result) if repeated is None else repeated
-    team = scenario.team or scenario.tenant
     passed = sum(step.status == "passed" for step in scenario.steps)
     total = len(scenario.steps)
     report: dict[str, Any] = {
@@ -88,7 +87,8 @@ def scenario_report(result: RunResult, scenario: ScenarioResult, repeated: set[s
             {"type": "test-engine", "uri": RUNNER_URI, "display": "sandbox run, the scenario engine"},
             {"type": "server", "uri": result.target, "display": f"the e-santé sandbox at {result.target}"},
             {"type": "client", "uri": result.target.rstrip("/") + tenant_prefix(scenario.tenant),
-             "display": f"team {team} (tenant {scenario.tenant})"},
+             "display": f"team {scenario.team} (tenant {scenario.tenant})" if scenario.team
+             else f"tenant {scenario.tenant}"},
         ],
     }
     setup = [_login(actor) for actor in scenario.actors]

@@ -39,3 +39,13 @@ def test_the_csv_has_one_row_per_team(tmp_path):
     assert len(rows) == 3
     assert rows[1] == ["team-a", "team-a", "failed", "2", "3", "4", "6", "1", "0", "1", "0.230",
                        "passed", "failed", "passed"]
+
+
+def test_scenario_runs_without_a_team_share_one_row():
+    run = sample_run()
+    for scenario in run.scenarios[:3]:
+        scenario.team, scenario.tenant = None, f"run-1a2b-{scenario.id}"
+    first, second = score_sheet(run).rows
+    assert first.team == "(fresh tenants)" and first.scenarios_total == 3
+    assert first.tenant == "run-1a2b-identity-vigilance, run-1a2b-gp-finds-a-colleague, run-1a2b-insi-outage"
+    assert second.team == "team-b"
