@@ -48,6 +48,20 @@ def rendered(block: Block | None, model: type[Block], ctx: RunContext, label: st
         raise StepError(f"{label} once rendered is not valid at {where}: {problem.get('msg')}") from None
 
 
+def refusal(response: Any) -> str:
+    """A refused answer of the gateway in one line: its OperationOutcome's code and sentence, or its body's start;
+    a 401 or 403 says to give the run the sandbox's admin token."""
+    try:
+        issue = response.json()["issue"][0]
+        codes = " ".join(c.get("code", "") for c in issue.get("details", {}).get("coding", []))
+        line = f"{response.status_code} {codes}: {issue.get('diagnostics', '')}".strip()
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        line = f"{response.status_code}: {' '.join(response.text.split())[:200]}"
+    if response.status_code in (401, 403):
+        line += " (the sandbox has an admin token, SANDBOX_ADMIN_TOKEN: give the run the same one)"
+    return line
+
+
 def masked_captures(values: dict[str, Any]) -> dict[str, Any]:
     """Captured values as a report may show them: a secret-named one masked (a JWT keeps its claims)."""
     return {name: masked_value(value) if isinstance(value, str) and (name in SECRET_FIELDS or is_secret(name))

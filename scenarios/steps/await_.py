@@ -25,7 +25,7 @@ from scenarios.expect import Capture, Expect, Response, check
 from scenarios.expect.check import as_text
 from scenarios.logins import ACTOR_REF
 from scenarios.results import Exchange
-from scenarios.runner.checks import StepError, judge, prepare, rendered
+from scenarios.runner.checks import StepError, judge, prepare, refusal, rendered
 from scenarios.runner.context import GATEWAY, service_prefix
 from scenarios.runner.exchanges import send
 from scenarios.steps import StepBody, runs, step
@@ -105,7 +105,10 @@ class Wanted:
         if self.client is not None and self.client not in clients_of(detail):
             return f"not made by client {self.client}"
         if self.request is not None:
-            failures = check(self.request, Response.from_recorded(detail, part="request"))
+            try:
+                failures = check(self.request, Response.from_recorded(detail, part="request"))
+            except ValueError as exc:  # a recorded body marked base64 that is not
+                return f"its request cannot be read: {exc}"
             if failures:
                 return "its request: " + str(failures[0]).split("\n")[0]
         return None
@@ -180,7 +183,7 @@ class Watch:
             self.problem = exchange.error or f"{exchange.status} from {exchange.url}"
             if response is not None and response.status_code in (401, 403, 404):
                 raise StepError(f"the gateway refused to list the exchanges of tenant {want.tenant}: "
-                                f"{' '.join(response.text.split())[:200]}")
+                                f"{refusal(response)}")
             return None
         self.problem = ""
         rows = [row for row in response.json().get("exchanges", []) if row.get("id") not in self.seen]

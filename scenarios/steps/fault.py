@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, model_validator
 
 from core.fault_rule import RuleSpec
+from scenarios.runner.checks import refusal
 from scenarios.runner.context import GATEWAY
 from scenarios.runner.exchanges import send
 from scenarios.steps import StepBody, runs, step
@@ -42,16 +43,6 @@ class Fault(StepBody):
 
 # -- running -------------------------------------------------------------------------------------------
 
-def _outcome(response: Any) -> str:
-    """The gateway's OperationOutcome as one line (its code and diagnostics), or the start of the body."""
-    try:
-        issue = response.json()["issue"][0]
-        codes = " ".join(c.get("code", "") for c in issue.get("details", {}).get("coding", []))
-        return f"{response.status_code} {codes}: {issue.get('diagnostics', '')}".strip()
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return f"{response.status_code}: {' '.join(response.text.split())[:200]}"
-
-
 async def _call(ctx: RunContext, result: StepResult, method: str, path: str, *, gone_ok: bool = False,
                 **options: Any) -> Any:
     """The gateway's answer, or ``None`` with the step in error (``gone_ok``: a 404 is fine, the rule ended)."""
@@ -63,9 +54,7 @@ async def _call(ctx: RunContext, result: StepResult, method: str, path: str, *, 
         result.message = f"{method} {exchange.url}: {exchange.error}; is the sandbox running at {ctx.target}?"
     elif not response.is_success and not (gone_ok and response.status_code == 404):
         result.status = "error"
-        hint = " (the sandbox has an admin token, SANDBOX_ADMIN_TOKEN: give the run the same one)" \
-            if response.status_code in (401, 403) else ""
-        result.message = f"the gateway refused {method} {path}: {_outcome(response)}{hint}"
+        result.message = f"the gateway refused {method} {path}: {refusal(response)}"
         return None
     return response
 
