@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from scenarios.reports.html import render_html, write_html
-from tests.scenarios.reports.sample import sample_run
+from tests.scenarios.reports.sample import HOSTILE, sample_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -29,6 +29,25 @@ def test_a_hostile_body_stays_text():
     html = render_html(sample_run())
     assert "<img src=x onerror" not in html and "</script><script>alert(1)" not in html
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=" in html
+
+
+def test_every_value_is_escaped_wherever_it_shows():
+    run = sample_run()
+    scenario = run.scenarios[5]
+    scenario.title = scenario.description = HOSTILE
+    scenario.tags = [HOSTILE]
+    scenario.team = scenario.tenant = scenario.path = HOSTILE
+    scenario.actors[0].persona = scenario.actors[0].message = HOSTILE
+    step = scenario.steps[2]
+    step.name = step.where = step.message = step.instruction = HOSTILE
+    step.failures[0].update(label=HOSTILE, expected=HOSTILE, found=HOSTILE)
+    step.captured = {HOSTILE: HOSTILE}
+    exchange = scenario.steps[1].exchanges[0]
+    exchange.url = exchange.error = HOSTILE
+    exchange.request_headers = {HOSTILE: HOSTILE}
+    exchange.fault = {"id": HOSTILE}
+    html = render_html(run)
+    assert "<img" not in html and "<link" not in html and html.count("<script") == 1
 
 
 def test_bodies_are_pretty_binary_is_named_long_is_cut_and_the_fault_shown():
