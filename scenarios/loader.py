@@ -315,8 +315,9 @@ def substitute(value: Any, params: dict[str, Any]) -> Any:
         return "".join(str(text(p)).replace("${", "$${") if isinstance(p, str) else str(text(p)) for p in pieces)
     if isinstance(value, list):
         return [substitute(item, params) for item in value]
-    if isinstance(value, dict):
-        return {key: substitute(item, params) for key, item in value.items()}
+    if isinstance(value, dict):  # keys too: an expect block's expressions are its keys
+        return {(str(substitute(key, params)) if isinstance(key, str) else key): substitute(item, params)
+                for key, item in value.items()}
     return value
 
 

@@ -248,7 +248,8 @@ def _text(value: Any) -> str:
 
 
 def refs(value: Any, where: tuple = ()) -> list[tuple[tuple, Ref | TemplateError]]:
-    """Every reference (or parse error) in the strings of ``value``, with the path of the string holding it."""
+    """Every reference (or parse error) in the strings of ``value``, mapping keys included, with the path of the
+    string holding it (a key's is the path of its value)."""
     found: list[tuple[tuple, Ref | TemplateError]] = []
     if isinstance(value, str) and "${" in value:
         try:
@@ -260,5 +261,7 @@ def refs(value: Any, where: tuple = ()) -> list[tuple[tuple, Ref | TemplateError
             found += refs(item, (*where, i))
     elif isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str) and "${" in key:  # an expect block's expressions are its keys
+                found += refs(key, (*where, key))
             found += refs(item, (*where, key))
     return found

@@ -232,3 +232,29 @@ def test_body_files_are_found_beside_the_file_that_names_them(tmp_path, monkeypa
     write(tmp_path, "bodies/adrun.xml", "<x>${oops</x>")
     [issue] = issues(path)
     assert issue.endswith("journey.yaml:7:95: '${' without its closing '}' [SCN-0020]")
+
+
+def test_the_expressions_of_an_expect_mapping_are_templates_too(tmp_path):
+    """FHIRPath, JSONPath and XPath expressions are the keys of an expect block: checked and substituted."""
+    write(tmp_path, "fragment.yaml", """\
+    fragment: f
+    params: {family: null}
+    steps:
+      - request:
+          actor: desk
+          service: ins-teleservice
+          path: /fhir/metadata
+          expect: {fhirpath: {"Patient.name.where(family = '${param.family}').exists()": true}}
+    """)
+    path = write(tmp_path, "journey.yaml", HEAD + "  - include: {file: fragment.yaml, with: {family: ADRUN}}\n")
+    [step] = loads(path).steps
+    assert list(step.body.expect.fhirpath) == ["Patient.name.where(family = 'ADRUN').exists()"]
+    path = write(tmp_path, "journey.yaml", HEAD + """\
+      - request:
+          actor: desk
+          service: ins-teleservice
+          path: /fhir/metadata
+          expect: {json: {"$.entry[?@.id == '${capture.later}']": {exists: true}}}
+    """)
+    [issue] = issues(path)
+    assert issue.endswith("${capture.later}: no earlier step captures 'later' [SCN-0021]")
