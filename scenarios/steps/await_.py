@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from pydantic import Field
 
 from core.masking import actor_of
+from core.settings import DEFAULT_TENANT
 from scenarios.expect import Capture, Expect, Response, check
 from scenarios.expect.check import as_text
 from scenarios.logins import ACTOR_REF
@@ -202,13 +203,24 @@ class Watch:
                 return detail
         return None
 
-    def timeout_message(self, timeout: float) -> str:
+    async def in_default_tenant(self) -> int:
+        """How many exchanges of the service reached the default tenant meanwhile (software missing ``/t/...``)."""
+        if self.want.tenant == DEFAULT_TENANT:
+            return 0
+        url = self.ctx.url(GATEWAY, "/_admin/exchanges", tenant=DEFAULT_TENANT)
+        response, _ = await send(self.ctx.http, "GET", url, headers=self.ctx.admin_headers(),
+                                 params={"service": self.want.service, "since": self.since, "limit": LISTED})
+        return int(response.json().get("count", 0)) if response is not None and response.is_success else 0
+
+    async def timeout_message(self, timeout: float) -> str:
         want, ctx = self.want, self.ctx
         what = " ".join(part for part in (want.method or "request", "to", want.service, want.path) if part)
         base = ctx.base_url(want.service, want.tenant)
         fix = f"the software's base URL for {want.service} must be {base}"
         if not self.seen:
             found = f"no exchange of {want.service} was recorded for tenant {want.tenant}"
+            if strays := await self.in_default_tenant():
+                found += f" ({strays} reached the default tenant meanwhile: is the software missing /t/{want.tenant}?)"
         else:
             newest = sorted(self.seen.values(), key=lambda item: str(item[0].get("started_at")), reverse=True)
             found = "closest seen: " + "; ".join(
@@ -232,7 +244,7 @@ async def run(body: Await, step: Placed, ctx: RunContext, result: StepResult) ->
     deadline = loop.time() + body.timeout
     while (detail := await watch.poll()) is None:
         if loop.time() >= deadline:
-            result.status, result.message = "failed", watch.timeout_message(body.timeout)
+            result.status, result.message = "failed", await watch.timeout_message(body.timeout)
             return
         await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - loop.time())))
     result.exchanges.append(recorded_exchange(detail, ctx))

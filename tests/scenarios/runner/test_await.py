@@ -31,8 +31,9 @@ def match_body(family: str, given: str, birth_date: str, gender: str = "female")
 async def vendor(http: httpx.AsyncClient, tenant: str, *requests: tuple[str, str, dict]) -> None:
     """The vendor's software: after a moment, its requests to the tenant, in order."""
     await asyncio.sleep(0.6)
+    prefix = "" if tenant == "default" else f"/t/{tenant}"
     for method, path, options in requests:
-        await http.request(method, f"/t/{tenant}{path}", **options)
+        await http.request(method, prefix + path, **options)
 
 
 AWAIT_MATCH = """\
@@ -111,6 +112,20 @@ async def test_an_await_that_times_out_says_nothing_reached_the_tenant_and_where
                             f"recorded for tenant {tenant}; the software's base URL for ins-teleservice must be "
                             f"http://sandbox.test/t/{tenant}/ins-teleservice")
     assert result.steps[1].status == "skipped"
+
+
+async def test_an_await_that_times_out_says_when_the_software_called_the_default_tenant(sandbox):
+    tenant = await sandbox.tenant()
+    task = asyncio.create_task(vendor(sandbox.http, "default", ("GET", "/ins-teleservice/fhir/metadata", {})))
+    result = await sandbox.run(HEAD + """\
+  - await:
+      instruction: Search ADRUN ZOE
+      timeout: 2
+      match: {service: ins-teleservice}
+""", tenant=tenant)
+    await task
+    assert (f"no exchange of ins-teleservice was recorded for tenant {tenant} (1 reached the default tenant "
+            f"meanwhile: is the software missing /t/{tenant}?)") in result.steps[0].message
 
 
 async def test_an_await_that_times_out_names_the_closest_exchanges_and_why_they_did_not_match(sandbox):
