@@ -88,11 +88,13 @@ class ConsoleProgress(Events):
         return f"{method} {url}" if method else url
 
     def instruction(self, scenario: ScenarioResult, step: StepResult, text: str) -> None:
-        url = self.service_url(scenario, step)
-        body = (f"{escape(text.strip())}\n\n[bold]Your software must call:[/bold] {escape(url)}\n"
-                f"[dim]waiting for it ({escape(step.name)}, {escape(step.where)})[/dim]")
+        """The instruction in a panel, then the URL to call on a line of its own that is never wrapped (a
+        terminal or a CI log shows it whole, to copy)."""
+        body = f"{escape(text.strip())}\n[dim]waiting for it ({escape(step.name)}, {escape(step.where)})[/dim]"
         title = f"Your turn: {escape(self._who(scenario))}"
         self.console.print(Panel(body, title=title, title_align="left", border_style="yellow", expand=False))
+        self.console.print(f"[bold yellow]Your software must call:[/bold yellow] "
+                           f"{escape(self.service_url(scenario, step))}", highlight=False, soft_wrap=True)
 
     def scenario_finished(self, scenario: ScenarioResult) -> None:
         status = scenario.status

@@ -20,7 +20,7 @@ WAIT = 120  # seconds, for the whole run
 
 def sandbox(*args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
-    env |= {"PYTHONUNBUFFERED": "1", "COLUMNS": "250"}  # lines as they come, the URL on one line
+    env |= {"PYTHONUNBUFFERED": "1", "COLUMNS": "80"}  # lines as they come; a CI width: the URL stays whole
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
