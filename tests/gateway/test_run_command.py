@@ -108,3 +108,12 @@ def test_the_reports_are_written(tmp_path: Path) -> None:
     assert all(file.is_file() and file.stat().st_size for file in files.values())
     assert json.loads(files["--json"].read_text())["status"] == "passed"
     assert done.stdout.count("report: ") == len(files)
+
+
+def test_the_admin_token_creates_the_tenants_and_a_wrong_one_exits_2(tmp_path: Path) -> None:
+    path = str(scenario(tmp_path, "ok"))
+    env = {"SANDBOX_ADMIN_TOKEN": "s3cret"}  # the in-process sandbox and the option both read it
+    done = runner.invoke(cli, ["run", path], env=env)
+    assert done.exit_code == 0, done.output
+    wrong = runner.invoke(cli, ["run", path, "--admin-token", "not-it"], env=env)
+    assert wrong.exit_code == 2 and "refused the admin token" in wrong.stderr
