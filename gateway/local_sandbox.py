@@ -57,7 +57,8 @@ async def local_sandbox(*, log_level: str = "warning") -> AsyncIterator[tuple[st
         with contextlib.closing(sock):
             url = listen.default_public_url("127.0.0.1", sock.getsockname()[1])
             try:
-                gateway = create_app(SandboxSettings(data_dir=data, public_url=url))
+                # SQLite in the temporary directory, whatever SANDBOX_DATABASE_URL says: a run's data is thrown away
+                gateway = create_app(SandboxSettings(data_dir=data, public_url=url, database_url=None))
             except ValueError as exc:  # a setting from the environment (SANDBOX_...), a clients file
                 raise LocalSandboxError(f"The in-process sandbox cannot start: {exc}".splitlines()[0]) from exc
             lifespan = gateway.router.lifespan_context(gateway)
