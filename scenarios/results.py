@@ -27,7 +27,8 @@ def worst(statuses: list[str]) -> Status:
 
 @dataclass
 class Exchange:
-    """One HTTP request and its answer, masked; bodies are text (a binary body is base64, ``body_base64``)."""
+    """One HTTP request and its answer, masked; bodies are text (a body whose bytes are not UTF-8 is base64,
+    flagged by ``request_base64`` / ``response_base64``, as the recorder flags its own)."""
 
     method: str
     url: str
@@ -36,7 +37,8 @@ class Exchange:
     status: int | None = None  # None: no answer (connection dropped, timeout)
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: str | None = None
-    body_base64: bool = False
+    request_base64: bool = False
+    response_base64: bool = False
     duration_ms: float = 0.0
     recorded_id: str | None = None  # the gateway's recorded exchange, for an await (or when known)
     fault: dict[str, Any] | None = None  # the fault rule that applied, as the gateway recorded it

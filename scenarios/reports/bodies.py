@@ -1,8 +1,8 @@
 """Bodies as a person reads them in the HTML report: JSON indented, XML indented, binary named, long cut.
 
-A body is kept as text by the runner, or as base64 when its bytes are not UTF-8 (``Exchange.body_base64``,
-``core/masking.encode_body``). JSON is re-indented when it parses, XML (SOAP, CDA) when lxml parses it with
-entities, DTDs and the network off; anything else is shown as it came. Nothing here raises.
+A body is kept as text by the runner, or as base64 when its bytes are not UTF-8 (``Exchange.request_base64``
+and ``response_base64``, ``core/masking.encode_body``). JSON is re-indented when it parses, XML (SOAP, CDA)
+when lxml parses it with entities, DTDs and the network off; anything else is shown as it came. Nothing here raises.
 """
 
 from __future__ import annotations
@@ -36,9 +36,7 @@ class Body:
 
 
 def binary_size(body: str) -> int | None:
-    """The byte count of a base64 body whose bytes are not UTF-8 text; ``None`` when it is text after all.
-
-    ``Exchange.body_base64`` is one flag for both bodies of the exchange, so each body is checked."""
+    """The byte count of a base64 body whose bytes are not UTF-8 text; ``None`` when it is text after all."""
     try:
         data = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):

@@ -61,8 +61,8 @@ class ExchangeView:
 
 def exchange_view(exchange: Exchange) -> ExchangeView:
     fault = json.dumps(exchange.fault, indent=2, ensure_ascii=False) if exchange.fault else None
-    return ExchangeView(exchange, pretty(exchange.request_body, exchange.body_base64),
-                        pretty(exchange.response_body, exchange.body_base64), fault)
+    return ExchangeView(exchange, pretty(exchange.request_body, exchange.request_base64),
+                        pretty(exchange.response_body, exchange.response_base64), fault)
 
 
 def actor_rows(result: RunResult) -> list[dict[str, Any]]:

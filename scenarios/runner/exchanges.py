@@ -47,13 +47,13 @@ def masked_exchange(request: httpx.Request, response: httpx.Response | None, *, 
     request_body, request_b64 = _kept(request_headers, request.content)
     exchange = Exchange(method=request.method, url=mask_url(str(request.url).encode()).decode(),
                         request_headers=_headers(request_headers), request_body=request_body,
-                        duration_ms=round(duration_ms, 3), error=error, body_base64=request_b64)
+                        duration_ms=round(duration_ms, 3), error=error, request_base64=request_b64)
     if response is not None:
         response_headers = _raw(response.headers)
         exchange.status = response.status_code
         exchange.response_headers = _headers(response_headers)
         exchange.response_body, response_b64 = _kept(response_headers, response.content)
-        exchange.body_base64 = exchange.body_base64 or response_b64
+        exchange.response_base64 = response_b64
     return exchange
 
 

@@ -162,7 +162,8 @@ def recorded_exchange(detail: dict[str, Any], ctx: RunContext) -> Exchange:
         request_headers=dict(detail.get("request_headers") or {}), request_body=detail.get("request_body"),
         status=detail.get("status"), response_headers=dict(detail.get("response_headers") or {}),
         response_body=detail.get("response_body"),
-        body_base64=bool(detail.get("request_body_base64") or detail.get("response_body_base64")),
+        request_base64=bool(detail.get("request_body_base64")),
+        response_base64=bool(detail.get("response_body_base64")),
         duration_ms=float(detail.get("duration_ms") or 0.0), recorded_id=detail.get("id"), fault=detail.get("fault"))
 
 

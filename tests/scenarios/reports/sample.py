@@ -133,7 +133,7 @@ def vendor_steps(tenant: str) -> list[StepResult]:
                              "found": "nothing in 30 s", "excerpt": ""}])
     documents = exchange("GET", "/ms-espace-sante/fhir/Binary/doc-1", 200, tenant, request_headers={
         "authorization": BEARER}, response_headers={"content-type": "application/pdf"}, response_body=PDF,
-        body_base64=True)
+        response_base64=True)
     long = exchange("GET", "/annuaire-sante/fhir/v2/Practitioner?_count=800", 200, tenant,
                     response_headers=dict(FHIR), response_body=LONG)
     read = StepResult(4, "request", "The document and the directory", "journeys/insi-outage.yaml:70:5", actor="gp",

@@ -24,7 +24,8 @@ def test_statuses_and_counts_are_there(tmp_path):
     steps = data["scenarios"][5]["steps"]
     assert steps[2]["instruction"].startswith("From your software")
     assert steps[1]["exchanges"][0]["fault"]["id"] == "f1"
-    assert steps[3]["exchanges"][0]["body_base64"] is True
+    assert steps[3]["exchanges"][0]["response_base64"] is True
+    assert steps[3]["exchanges"][0]["request_base64"] is False
 
 
 def test_it_is_utf8_indented_and_keeps_text_as_is(tmp_path):
