@@ -68,7 +68,7 @@ class Await(StepBody):
 # -- running -------------------------------------------------------------------------------------------
 
 POLL_SECONDS = 0.3
-LISTED = 200  # newest exchanges read per poll
+LISTED = 1000  # newest exchanges read per poll (the API's most): missed only past 1,000 in one 0.3 s poll interval
 SHOWN = 3  # closest exchanges named when the await times out
 
 
@@ -167,11 +167,21 @@ def recorded_exchange(detail: dict[str, Any], ctx: RunContext) -> Exchange:
         duration_ms=float(detail.get("duration_ms") or 0.0), recorded_id=detail.get("id"), fault=detail.get("fault"))
 
 
+def since_key(value: str) -> datetime:
+    """An ISO date-time of the recorder (or the step's start) as an aware datetime, for comparing them."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Watch:
     """Polls the recorder of the awaited tenant; each exchange is looked at once."""
 
     def __init__(self, ctx: RunContext, want: Wanted, since: datetime) -> None:
-        self.ctx, self.want, self.since = ctx, want, since.isoformat()
+        self.ctx, self.want, self.start = ctx, want, since.isoformat()
+        self.since = self.start  # moves on to the newest exchange looked at
         self.seen: dict[str, tuple[dict[str, Any], str]] = {}  # id -> (summary, why it did not match)
         self.problem = ""  # the last poll that failed, for the timeout message
 
@@ -188,7 +198,11 @@ class Watch:
                                 f"{refusal(response)}")
             return None
         self.problem = ""
-        rows = [row for row in response.json().get("exchanges", []) if row.get("id") not in self.seen]
+        listed = response.json().get("exchanges", [])
+        rows = [row for row in listed if row.get("id") not in self.seen]
+        # the next poll lists from the newest exchange looked at (the recorder's since is inclusive, and an id
+        # is looked at once), so a busy tenant never pushes unseen exchanges out of the listing's limit
+        complete = True
         for row in reversed(rows):  # oldest first: the first matching exchange since the step started
             reason = want.summary_mismatch(row)
             detail = None
@@ -196,12 +210,15 @@ class Watch:
                 detail_url = ctx.url(GATEWAY, f"/_admin/exchanges/{row['id']}", tenant=want.tenant)
                 answer, _ = await send(ctx.http, "GET", detail_url, headers=ctx.admin_headers())
                 if answer is None or not answer.is_success:
+                    complete = False
                     continue  # looked at again on the next poll
                 detail = answer.json()
                 reason = want.detail_mismatch(detail)
             self.seen[row["id"]] = (row, reason or "")
             if reason is None:
                 return detail
+        if complete and listed and isinstance(listed[0].get("started_at"), str):
+            self.since = max(self.since, listed[0]["started_at"], key=since_key)
         return None
 
     async def in_default_tenant(self) -> int:
@@ -210,7 +227,7 @@ class Watch:
             return 0
         url = self.ctx.url(GATEWAY, "/_admin/exchanges", tenant=DEFAULT_TENANT)
         response, _ = await send(self.ctx.http, "GET", url, headers=self.ctx.admin_headers(),
-                                 params={"service": self.want.service, "since": self.since, "limit": LISTED})
+                                 params={"service": self.want.service, "since": self.start, "limit": LISTED})
         return int(response.json().get("count", 0)) if response is not None and response.is_success else 0
 
     async def timeout_message(self, timeout: float) -> str:

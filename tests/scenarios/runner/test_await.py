@@ -220,3 +220,28 @@ async def test_an_awaited_exchange_that_a_fault_rule_answered_carries_the_rule(s
     assert result.status == "passed", failures(result)
     fault = result.steps[1].exchanges[0].fault
     assert fault["status"] == 503 and fault["id"]
+
+
+async def test_each_poll_lists_from_the_newest_exchange_looked_at_so_a_busy_tenant_is_not_listed_again(sandbox):
+    tenant = await sandbox.tenant()
+    listed: list[str] = []
+
+    async def spy(request: httpx.Request) -> None:
+        if request.url.path.endswith("/_admin/exchanges"):
+            listed.append(request.url.params["since"])
+
+    sandbox.http.event_hooks["request"].append(spy)
+    fhir = {"headers": {"content-type": "application/fhir+json"}}
+
+    async def busy_then_match() -> None:
+        await vendor(sandbox.http, tenant, *[("GET", "/ins-teleservice/fhir/metadata", {})] * 3)
+        await asyncio.sleep(1.5)  # a few polls look at the noise first
+        await vendor(sandbox.http, tenant, ("POST", "/ins-teleservice/fhir/Patient/$match",
+                                            {"content": match_body("ADRUN", "ZOE", "1975-12-31"), **fhir}))
+
+    task = asyncio.create_task(busy_then_match())
+    result = await sandbox.run(HEAD + AWAIT_MATCH, tenant=tenant)
+    await task
+    assert result.status == "passed", failures(result)
+    assert len(set(listed)) > 1  # the since moved on once the noise was looked at
+    assert listed[0] == min(listed)
