@@ -239,9 +239,7 @@ def reset(
 @cli.command(short_help="Run scenario files (patient journeys) against a sandbox.")
 def run(
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="PATH", show_default=False,
-        help="Scenario files, or directories of them (every *.yaml but fragments).  [default: the journey "
-        "library, scenarios/journeys]")] = None,
+        metavar="PATH", show_default=False, hidden=True)] = None,  # said in the docstring (no "<list[Path]>")
     target: Annotated[str | None, typer.Option(
         metavar="URL", show_default=False,
         help="A running sandbox (`sandbox up`), e.g. http://127.0.0.1:8080.  [default: an in-process sandbox, "
@@ -271,7 +269,11 @@ def run(
         envvar="SANDBOX_ADMIN_TOKEN", metavar="TOKEN", show_default=False, show_envvar=True,
         help="The sandbox's admin token, to create tenants and read recorded exchanges.")] = None,
 ) -> None:
-    """Run scenario files against a sandbox (an in-process one without --target); exit 0 when all passed."""
+    """Run scenario files against a sandbox (an in-process one without --target); exit 0 when all passed.
+
+    PATH: scenario files, or directories of them (every *.yaml but fragments); default: the journey library,
+    scenarios/journeys.
+    """
     from gateway import run_command
 
     given = {"junit": junit, "json": json_report, "html": html, "testreport": testreport, "scoresheet": scoresheet}
