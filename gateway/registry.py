@@ -66,4 +66,6 @@ DEFAULT_SERVICES: list[ServiceSpec] = [
                 "services.annuaire_sante.settings:AnnuaireSanteSettings"),
     ServiceSpec("pro-sante-connect", "services.pro_sante_connect.app:create_app",
                 "services.pro_sante_connect.settings:ProSanteConnectSettings", error_form="oauth"),
+    ServiceSpec("ms-espace-sante", "services.ms_espace_sante.app:create_app",
+                "services.ms_espace_sante.settings:MsEspaceSanteSettings"),
 ]

@@ -1,0 +1,36 @@
+"""Mon espace santé / DMP for professionals (spec digest §4): PDSm / IHE MHD document sharing.
+
+Documents (Binary), their metadata (DocumentReference), submission sets and folders (List) and one
+Patient per DMP live in the kernel's FHIR store; the routes (routers/fhir.py) check a Pro Santé Connect
+token on every call and apply the PDSm rules before anything is written.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from core.app import create_service_app
+from core.db import Database
+from core.fhir.router import FhirService
+from core.settings import ServiceSettings
+from services.ms_espace_sante.banner import banner
+from services.ms_espace_sante.routers import fhir
+from services.ms_espace_sante.seed import make_census, make_seeder
+from services.ms_espace_sante.settings import FHIR_PATH, mes_settings
+from services.ms_espace_sante.spec import dmp_spec
+from services.ms_espace_sante.store import DmpStore
+
+TITLE = "Mon espace santé / DMP (sandbox)"
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    settings = mes_settings(settings)
+    db = Database(settings.resolved_database_url, prefix=settings.package)
+    # the kernel's store, search and tables; its generic routes are not installed (routers/fhir.py)
+    store = DmpStore(FhirService(dmp_spec(), db, settings, path=FHIR_PATH, title=TITLE))
+    app = create_service_app(settings, db, title=TITLE, seed=make_seeder(store), census=make_census(store),
+                             banner=banner(), description="Document sharing for professionals (PDSm / IHE "
+                             "MHD): ITI-65, ITI-105, ITI-68, DMP status (TD02), behind Pro Santé Connect.")
+    app.state.dmp = store
+    app.include_router(fhir.router)
+    return app

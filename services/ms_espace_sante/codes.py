@@ -1,0 +1,30 @@
+"""Stable error codes of Mon espace santé / DMP (``details.coding.code`` of its OperationOutcomes).
+
+One StrEnum for the whole service, by range: MES-00xx service, auth, store, transactions and retrieval
+(transactions.py, retrieval.py); MES-01xx metadata validation, value sets and the INS check
+(metadata.py); MES-02xx access rules, modes, consents and audit (access.py). Kernel codes (``HTTP-``,
+``FHIR-``, ``AUTH-``) keep their meaning here. Codes never change meaning once published.
+"""
+
+from enum import StrEnum
+
+
+class MesCode(StrEnum):
+    # MES-00xx: service, store, transactions, retrieval
+    NOT_A_TRANSACTION = "MES-0001"  # 400: ITI-65 takes a Bundle of type transaction
+    BAD_SUBMISSION = "MES-0002"  # 400/422: the bundle's shape is not an MHD provide bundle (lists, entries, methods)
+    NO_SUBMISSION_SET = "MES-0003"  # 422: no SubmissionSet List, or more than one
+    NO_DOCUMENT = "MES-0004"  # 422: no DocumentReference in the bundle
+    BINARY_UNREFERENCED = "MES-0005"  # 422: a Binary of the bundle no DocumentReference points to
+    BINARY_MISSING = "MES-0006"  # 422: attachment.url names no Binary of the bundle (nor a stored one)
+    DOCUMENT_TOO_LARGE = "MES-0007"  # 413: a document above MS_ESPACE_SANTE_MAX_DOCUMENT_BYTES
+    BAD_ATTACHMENT_DATA = "MES-0008"  # 400: Binary.data / attachment.data is not base64
+    REPLACED_NOT_FOUND = "MES-0009"  # 404/422: relatesTo replaces / PATCH names no stored DocumentReference
+    ALREADY_SUPERSEDED = "MES-0010"  # 409: the replaced document is no longer current (another replacement won)
+    BAD_REPLACEMENT_PATCH = "MES-0011"  # 422: a PATCH entry other than status -> superseded of a replaced document
+    SIMPLIFIED_PUBLISH = "MES-0012"  # 400/422: ITI-105 rules (attachment.data required, url forbidden, current)
+    NOT_ACCEPTABLE = "MES-0013"  # 406: Accept names neither the document's MIME type nor application/fhir+json
+    DOCUMENT_GONE = "MES-0014"  # 410: the document was deleted or is no longer available
+    BAD_PATIENT_QUERY = "MES-0015"  # 400: TD02 Patient search takes identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>
+    WRONG_RESOURCE_TYPE = "MES-0016"  # 400: the body is not the resource type this endpoint takes
+    UNKNOWN_PATIENT = "MES-0017"  # 422: the document's subject names no patient with a DMP here

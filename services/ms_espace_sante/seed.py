@@ -1,0 +1,51 @@
+"""Seeding a tenant: one DMP (a Patient) per persona with a NIR-based INS (DESIGN.md "Personas").
+
+The real DMP exists for everyone covered by the Assurance Maladie; here a persona's record is a Patient
+carrying the INS only (the DMP gives professionals no identity traits: digest §4.5), active, attached to
+Mon espace santé. Patients without an INS or with a NIA (provisional) get no record, so feeding one is
+refused. Loaded through the kernel's bulk loader, skipping what the tenant holds.
+"""
+
+from __future__ import annotations
+
+from core.app import Census, Counts, Seeder, SeedRequest
+from core.population.model import Patient
+from core.population.personas import personas
+from services.ms_espace_sante.spec import INS_NIR_SYSTEM
+from services.ms_espace_sante.store import DmpStore
+
+DMP_EXT = "https://interop.esante.gouv.fr/ig/fhir/dmp/StructureDefinition"
+ATTACHED_TO_MES = f"{DMP_EXT}/dmp-rattachement-mes"
+
+
+def dmp_patient(patient: Patient) -> dict | None:
+    """The DMP Patient of a persona, or None when it has no NIR-based INS."""
+    if patient.ins is None or patient.ins.is_nia:
+        return None
+    return {
+        "resourceType": "Patient", "id": f"dmp-{patient.id}",
+        "identifier": [{"system": INS_NIR_SYSTEM, "value": patient.ins.value}],
+        "active": True,
+        "extension": [{"url": ATTACHED_TO_MES, "valueBoolean": True}],
+    }
+
+
+def make_seeder(store: DmpStore) -> Seeder:
+    def seed(request: SeedRequest) -> Counts:
+        """Load the personas' DMPs; answer how many resources of each type were added."""
+        added: dict[str, int] = {}
+        records = [r for r in map(dmp_patient, personas().patients) if r is not None]
+        with store.db.write() as conn:
+            store.api.store.bulk_load(conn, tenant=request.tenant, resources=records, skip_existing=True,
+                                      tally=added)
+        return added
+
+    return seed
+
+
+def make_census(store: DmpStore) -> Census:
+    def census(tenant: str) -> Counts:
+        """How many resources of each type the tenant holds now."""
+        return store.counts(tenant)
+
+    return census

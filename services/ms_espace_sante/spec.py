@@ -1,0 +1,59 @@
+"""The resource types and search parameters Mon espace santé stores in the kernel's FHIR store (digest §4.2).
+
+DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes) and Patient
+(one per DMP, answered by TD02). Every parameter is an indexed column (core/fhir/index.py); the ITI-67
+and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
+and publish.py check the PDSm rules first, then call the kernel store on one connection.
+"""
+
+from __future__ import annotations
+
+from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
+
+INS_NIR_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
+INS_NIA_SYSTEM = "urn:oid:1.2.250.1.213.1.4.9"
+MHD_LIST_TYPES = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes"
+IS_ARCHIVED = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived"
+READ_ONLY = frozenset({"read", "search-type"})
+
+DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
+    SearchParam("patient", "reference", "DocumentReference.subject", targets=("Patient",)),
+    SearchParam("subject", "reference", "DocumentReference.subject", targets=("Patient",)),
+    SearchParam("status", "token", "DocumentReference.status"),
+    SearchParam("identifier", "token", "DocumentReference.masterIdentifier | DocumentReference.identifier"),
+    SearchParam("type", "token", "DocumentReference.type"),
+    SearchParam("category", "token", "DocumentReference.category"),
+    SearchParam("date", "date", "DocumentReference.date"),
+    SearchParam("creation", "date", "DocumentReference.content.attachment.creation"),
+    SearchParam("period", "date", "DocumentReference.context.period"),
+    SearchParam("event", "token", "DocumentReference.context.event"),
+    SearchParam("facility", "token", "DocumentReference.context.facilityType"),
+    SearchParam("setting", "token", "DocumentReference.context.practiceSetting"),
+    SearchParam("security-label", "token", "DocumentReference.securityLabel"),
+    SearchParam("format", "token", "DocumentReference.content.format"),
+    SearchParam("relatesto", "reference", "DocumentReference.relatesTo.target", targets=("DocumentReference",)),
+    SearchParam("relation", "token", "DocumentReference.relatesTo.code"),
+    SearchParam("isArchived", "token", f"DocumentReference.extension('{IS_ARCHIVED}').value"),
+), interactions=READ_ONLY)
+
+LIST = ResourceSpec("List", params=(
+    SearchParam("patient", "reference", "List.subject", targets=("Patient",)),
+    SearchParam("subject", "reference", "List.subject", targets=("Patient",)),
+    SearchParam("code", "token", "List.code"),
+    SearchParam("status", "token", "List.status"),
+    SearchParam("identifier", "token", "List.identifier"),
+    SearchParam("date", "date", "List.date"),
+    SearchParam("title", "string", "List.title"),
+    SearchParam("item", "reference", "List.entry.item", targets=("DocumentReference", "List")),
+), interactions=READ_ONLY)
+
+BINARY = ResourceSpec("Binary", interactions=frozenset({"read"}))
+
+PATIENT = ResourceSpec("Patient", params=(
+    SearchParam("identifier", "token", "Patient.identifier"),
+    SearchParam("active", "token", "Patient.active"),
+), interactions=READ_ONLY)
+
+
+def dmp_spec() -> FhirSpec:
+    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT], name="ms-espace-sante")
