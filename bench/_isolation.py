@@ -50,8 +50,8 @@ def sent_ids(scenarios: Iterable[ScenarioResult]) -> dict[str, set[str]]:
 
 
 async def check_exchanges(http: httpx.AsyncClient, target: str, teams: Sequence[str],
-                          scenarios: Sequence[ScenarioResult]) -> tuple[list[str], int, int, Counter]:
-    """(leaks, rows checked, exchanges sent, services of the rows no run sent)."""
+                          scenarios: Sequence[ScenarioResult]) -> tuple[list[str], int, int, Counter, Counter]:
+    """(leaks, rows checked, exchanges sent, services of the rows no run sent, teams per number of such rows)."""
     sent = sent_ids(scenarios)
 
     async def listing(team: str) -> list[dict[str, Any]]:
@@ -62,11 +62,13 @@ async def check_exchanges(http: httpx.AsyncClient, target: str, teams: Sequence[
     listed = dict(zip(teams, await gather(teams, listing), strict=True))
     leaks: list[str] = []
     internal: Counter = Counter()
+    per_team: Counter = Counter()
     owner: dict[str, str] = {}
     for team, rows in listed.items():
         if len(rows) >= LISTED:
             leaks.append(f"{team}: {len(rows)} exchanges listed, the listing's limit: the check cannot see them all")
         known: set[str] = set()
+        before = sum(internal.values())
         for row in rows:
             if row.get("tenant") != team or not str(row.get("path", "")).startswith(f"/t/{team}/"):
                 leaks.append(f"{team}: lists exchange {row.get('id')} of tenant {row.get('tenant')} "
@@ -76,11 +78,13 @@ async def check_exchanges(http: httpx.AsyncClient, target: str, teams: Sequence[
             known |= {row["id"], row.get("request_id")}
             if row.get("request_id") not in sent.get(team, set()) and row["id"] not in sent.get(team, set()):
                 internal[row.get("service")] += 1
+        per_team[sum(internal.values()) - before] += 1
         for missing in sorted(sent.get(team, set()) - known)[:5]:
             where = next((other for other, ids in sent.items() if other != team and missing in ids), None)
             leaks.append(f"{team}: sent exchange {missing} is not in its listing" + (f" (sent by {where})" if where
                                                                                      else ""))
-    return leaks, sum(len(rows) for rows in listed.values()), sum(len(ids) for ids in sent.values()), internal
+    checked = sum(len(rows) for rows in listed.values())
+    return leaks, checked, sum(len(ids) for ids in sent.values()), internal, per_team
 
 
 def first_name(number: int) -> str:

@@ -12,7 +12,7 @@ the runner, a fresh tenant per scenario), with ``-j 1`` and with ``-j 4``, in on
 Journey 4 (``vendor-insi-search``, vendor in the loop) runs with its simulated vendor played in-process (its
 envelope posted when the await shows its instruction): ``--no-vendor`` leaves it out as ``sandbox run`` does.
 Rounds alternate the order of (a) and (b) after one warm-up round; each round's tenants are deleted after it.
-``python bench/journeys.py [--rounds 5] [--no-vendor] [--quick]``. A benchmark, not a test: figures of one run.
+``python bench/journeys.py [--rounds 10] [--no-vendor] [--quick]``. A benchmark, not a test: figures of one run.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ async def bench(rounds: int, with_vendor: bool) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--no-vendor", action="store_true", help="leave journey 4 out, as `sandbox run` does")
     parser.add_argument("--quick", action="store_true", help="one round (a smoke run)")
     args = parser.parse_args()

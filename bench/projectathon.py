@@ -118,12 +118,13 @@ async def bench(proc: subprocess.Popen, target: str, count: int, jobs: int | Non
         print("\n".join(step_table({f"{len(teams)} teams": scenarios})))
         bad = failures(scenarios)
         print(f"\nfailures: {len(bad)}" + "".join(f"\n{line}" for line in bad))
-        leaks, rows, sent_ids, internal = await check_exchanges(http, target, teams, scenarios)
+        leaks, rows, sent_ids, internal, per_team = await check_exchanges(http, target, teams, scenarios)
         more, resources = await check_resources(http, target, teams)
         leaks += more
     calls = ", ".join(f"{n} to {service}" for service, n in internal.most_common())
+    teams_by = ", ".join(f"{n} per team in {t} tenant(s)" for n, t in sorted(per_team.items()))
     print(f"exchanges: {sent_ids} sent by the runs, {rows} recorded ({rows - sent_ids} the services' own calls"
-          f"{': ' + calls if calls else ''})")
+          f"{': ' + calls if calls else ''}; {teams_by})")
     if leaks:
         print(f"isolation: {len(leaks)} LEAK(S) ({len(teams)} tenants, {rows} exchanges checked):")
         print("\n".join(f"  {line}" for line in leaks[:50]))
