@@ -13,9 +13,10 @@ FHIR_PATH = "/fhir"
 class MsEspaceSanteSettings(ServiceSettings):
     slug: str = SLUG
     max_document_bytes: int = Field(
-        20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024,
+        5 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024,
         description="Largest document (decoded bytes of one Binary or attachment.data) accepted; 413 MES-0007 "
-                    "beyond. The request body may be up to 4/3 of it plus 1 MiB of metadata.")
+                    "beyond. The request body may be up to 4/3 of it plus 1 MiB of metadata, and the gateway "
+                    "caps every body at SANDBOX_MAX_BODY_BYTES (10 MiB): raise both for larger documents.")
 
     @property
     def max_request_bytes(self) -> int:

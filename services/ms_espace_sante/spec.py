@@ -15,6 +15,7 @@ INS_NIA_SYSTEM = "urn:oid:1.2.250.1.213.1.4.9"
 MHD_LIST_TYPES = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes"
 IS_ARCHIVED = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived"
 READ_ONLY = frozenset({"read", "search-type"})
+WRITTEN = READ_ONLY | {"create"}  # by ITI-65 / ITI-105 only, through the PDSm rules (no generic create route)
 
 DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("patient", "reference", "DocumentReference.subject", targets=("Patient",)),
@@ -34,7 +35,7 @@ DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("relatesto", "reference", "DocumentReference.relatesTo.target", targets=("DocumentReference",)),
     SearchParam("relation", "token", "DocumentReference.relatesTo.code"),
     SearchParam("isArchived", "token", f"DocumentReference.extension('{IS_ARCHIVED}').value"),
-), interactions=READ_ONLY)
+), interactions=WRITTEN)
 
 LIST = ResourceSpec("List", params=(
     SearchParam("patient", "reference", "List.subject", targets=("Patient",)),
@@ -45,9 +46,9 @@ LIST = ResourceSpec("List", params=(
     SearchParam("date", "date", "List.date"),
     SearchParam("title", "string", "List.title"),
     SearchParam("item", "reference", "List.entry.item", targets=("DocumentReference", "List")),
-), interactions=READ_ONLY)
+), interactions=WRITTEN)
 
-BINARY = ResourceSpec("Binary", interactions=frozenset({"read"}))
+BINARY = ResourceSpec("Binary", interactions=frozenset({"read", "create"}))
 
 PATIENT = ResourceSpec("Patient", params=(
     SearchParam("identifier", "token", "Patient.identifier"),

@@ -1,30 +1,103 @@
 """The PDSm FHIR API of Mon espace santé (digest §4.2): thin routes, each behind a Pro Santé Connect token.
 
 The kernel's generic FHIR routes are not installed: a write goes through the PDSm rules of
-transactions.py / publish.py, a read through retrieval.py; ``/metadata`` is the only public route.
+submission.py / transactions.py / publish.py, a read through retrieval.py / dmp_status.py; only
+``/metadata`` is public. Each write is one database transaction (``DmpStore.db.write``) run in the
+thread pool: a refusal at any point stores nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from core import jsonbody
 from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
-from core.fhir.router import software_version
-from core.openapi import outcomes
-from services.ms_espace_sante.deps import Store
+from core.fhir.router import JSON_TYPES, respond, software_version
+from core.openapi import BUNDLE, RESOURCE, body, outcomes
+from services.ms_espace_sante import dmp_status, publish, retrieval, transactions
+from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.settings import FHIR_PATH
+from services.ms_espace_sante.submission import parse_submission
 
 router = APIRouter(prefix=FHIR_PATH, tags=["FHIR"], responses=outcomes(400, 401, 403, 404, 413, 415))
+writes = outcomes(409, 422)
+BINARY_ID = Path(description="The id in a DocumentReference's content.attachment.url.", max_length=64,
+                 pattern="^[A-Za-z0-9.-]{1,64}$")
+
+
+async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - MsEspaceSanteSettings
+    document, _ = await jsonbody.read_json(request, max_bytes=settings.max_request_bytes,
+                                           max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
+    return document
 
 
 @router.get("/metadata")
 async def metadata(request: Request, store: Store) -> Response:
     """CapabilityStatement: the resource types and search parameters served here."""
     ctx = store.context(request)
-    body = capability_statement(store.fhir.spec, ctx.base, title="Mon espace santé / DMP (sandbox)",
-                                software_version=software_version())
-    return Response(json.dumps(body), media_type=FHIR_JSON)
+    body_ = capability_statement(store.fhir.spec, ctx.base, title="Mon espace santé / DMP (sandbox)",
+                                 software_version=software_version())
+    return Response(json.dumps(body_), media_type=FHIR_JSON)
+
+
+@router.post("", openapi_extra=body(BUNDLE), responses=writes)
+@router.post("/", include_in_schema=False)
+async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+    """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
+    ctx = store.context(request)
+    sub = parse_submission(await read_body(request, settings), max_document_bytes=settings.max_document_bytes)
+    # INTEGRATION POINT (M2, metadata.py): validate each DocumentReference and List of ``sub`` (section 4.3
+    # metadata, value sets, size/hash of sub's Binaries) and confirm the subject's INS through INSi, here,
+    # before the write transaction (the INS check is an async peer call).
+    # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
+
+    def write() -> list:
+        with store.db.write() as conn:
+            return transactions.provide(store, conn, ctx, sub)
+
+    results = await run_in_threadpool(write)
+    return Response(json.dumps(transactions.response_bundle(results), ensure_ascii=False), media_type=FHIR_JSON)
+
+
+@router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=writes)
+async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+    """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
+    ctx = store.context(request)
+    resource = await read_body(request, settings)
+    documents = publish.check_publish(resource, max_document_bytes=settings.max_document_bytes)
+    # INTEGRATION POINT (M2, metadata.py): validate the DocumentReference (section 4.3, value sets, the
+    # size/hash of ``documents`` when given) and the subject's INS through INSi, before the write.
+    # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
+
+    def write():  # noqa: ANN202
+        with store.db.write() as conn:
+            return publish.publish(store, conn, ctx, resource, documents)
+
+    return respond(await run_in_threadpool(write))
+
+
+@router.get("/Binary/{rid}", responses=outcomes(406, 410))
+async def retrieve_document(request: Request, user: Caller, store: Store, rid: str = BINARY_ID) -> Response:
+    """ITI-68 Retrieve Document: the exact bytes, or the Binary with Accept: application/fhir+json."""
+    ctx = store.context(request)
+    with store.db.read() as conn:
+        found = retrieval.fetch(store, conn, ctx, rid)
+    # INTEGRATION POINT (M3, access.py / core/audit): the read decision for ``user`` on ``found.document``
+    # (403 when refused) and the retrieval's AuditEvent.
+    if retrieval.representation(request.headers.get("accept"), found.content_type) == "fhir":
+        return Response(json.dumps(found.binary, ensure_ascii=False), media_type=FHIR_JSON)
+    return Response(base64.b64decode(found.binary.get("data") or ""), media_type=found.content_type)
+
+
+@router.get("/Patient", responses=outcomes())
+async def check_dmp(request: Request, user: Caller, store: Store) -> Response:
+    """TD02 DMP status: Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS> (no entry: no DMP)."""
+    ctx = store.context(request)
+    with store.db.read() as conn:
+        return respond(dmp_status.dmp_status(store, conn, ctx, request.query_params.multi_items()))

@@ -1,0 +1,104 @@
+"""ITI-65 Provide Document Bundle: the happy path, the transaction-response, atomicity (transactions.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from tests.services.ms_espace_sante.support import ADRUN_INS, location_id, provide_bundle
+
+
+async def test_a_submission_is_stored_and_answered_entry_by_entry(dmp):
+    bundle = provide_bundle(documents=(b"first", b"second"))
+    answer = await dmp.post("", bundle)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["type"] == "transaction-response" and len(body["entry"]) == len(bundle["entry"]) == 5
+    kinds = [e["request"]["url"] for e in bundle["entry"]]
+    for entry, kind in zip(body["entry"], kinds, strict=True):
+        assert entry["response"]["status"] == "201 Created"
+        assert f"/ms-espace-sante/fhir/{kind}/" in entry["response"]["location"]
+    assert dmp.counts() == {**dmp.counts(), "List": 1, "DocumentReference": 2, "Binary": 2}
+    # the stored metadata point at the stored patient and binaries, and the List at the documents
+    store = dmp.store()
+    with store.db.read() as conn:
+        doc_id = location_id(body["entry"][1]["response"]["location"])
+        stored = store.api.store.current(conn, tenant=dmp.tenant, rtype="DocumentReference", rid=doc_id)[0]
+    doc = json.loads(stored.body)
+    assert doc["subject"]["reference"].startswith("Patient/")
+    url = doc["content"][0]["attachment"]["url"]
+    assert url.startswith(f"http://sandbox.test/t/{dmp.tenant}/ms-espace-sante/fhir/Binary/")
+    raw = await dmp.get(url, headers={"accept": "*/*"})
+    assert raw.status_code == 200 and raw.content == b"first"
+
+
+async def test_a_refused_bundle_stores_nothing(dmp):
+    before = dmp.counts()
+    bundle = provide_bundle(documents=(b"ok", b"also ok"))
+    bundle["entry"][2]["resource"]["date"] = "not-a-date"  # the second document fails FHIR validation
+    answer = await dmp.post("", bundle)
+    assert answer.status_code == 400, answer.text
+    assert dmp.counts() == before
+    unknown = provide_bundle(ins="299999999999999")
+    answer = await dmp.post("", unknown)
+    assert answer.status_code == 422 and "MES-0017" in answer.text
+    assert dmp.counts() == before
+
+
+async def test_malformed_bundles_get_precise_codes(dmp):
+    before = dmp.counts()
+    cases = []
+    not_a_bundle = {"resourceType": "Patient"}
+    cases.append((not_a_bundle, 400, "MES-0016"))
+    batch = {**provide_bundle(), "type": "batch"}
+    cases.append((batch, 400, "MES-0001"))
+    cases.append(({"resourceType": "Bundle", "type": "transaction"}, 400, "MES-0002"))
+    no_set = provide_bundle()
+    no_set["entry"] = no_set["entry"][1:]
+    cases.append((no_set, 422, "MES-0003"))
+    stray = provide_bundle()
+    stray["entry"].append({"fullUrl": "urn:uuid:0c2d6c04-0000-4000-8000-000000000001",
+                           "request": {"method": "POST", "url": "Binary"},
+                           "resource": {"resourceType": "Binary", "contentType": "text/plain", "data": "eA=="}})
+    cases.append((stray, 422, "MES-0005"))
+    missing = provide_bundle()
+    missing["entry"][1]["resource"]["content"][0]["attachment"]["url"] = "urn:uuid:nowhere"
+    cases.append((missing, 422, "MES-0006"))
+    not_base64 = provide_bundle()
+    not_base64["entry"][2]["resource"]["data"] = "***"
+    cases.append((not_base64, 400, "MES-0008"))
+    patient = provide_bundle()
+    patient["entry"].append({"fullUrl": "urn:uuid:0c2d6c04-0000-4000-8000-000000000002",
+                             "request": {"method": "POST", "url": "Patient"},
+                             "resource": {"resourceType": "Patient"}})
+    cases.append((patient, 422, "MES-0002"))
+    delete = provide_bundle()
+    delete["entry"].append({"request": {"method": "DELETE", "url": "DocumentReference/x"}})
+    cases.append((delete, 400, "MES-0002"))
+    for body, status, code in cases:
+        answer = await dmp.post("", body)
+        assert (answer.status_code, code) == (status, code) and code in answer.text, answer.text
+        assert answer.json()["resourceType"] == "OperationOutcome"
+    assert dmp.counts() == before
+
+
+async def test_an_oversized_document_is_413_and_stores_nothing(http, tmp_path, monkeypatch):
+    from tests.services.ms_espace_sante import support
+
+    monkeypatch.setenv("MS_ESPACE_SANTE_MAX_DOCUMENT_BYTES", "1000")
+    async for small in support.sandbox(tmp_path / "small"):
+        dmp = await support.Dmp.login(small)
+        before = dmp.counts()
+        answer = await dmp.post("", provide_bundle(documents=(b"x" * 1001,)))
+        assert answer.status_code == 413 and "MES-0007" in answer.text
+        huge = provide_bundle()
+        huge["entry"][2]["resource"]["data"] = base64.b64encode(b"x" * 2_000_000).decode()
+        answer = await dmp.post("", huge)
+        assert answer.status_code == 413 and "HTTP-0413" in answer.text  # the body itself is past the limit
+        assert dmp.counts() == before
+        assert (await dmp.post("", provide_bundle(documents=(b"x" * 1000,)))).status_code == 200
+
+
+async def test_the_seeded_patient_is_the_subject(dmp):
+    answer = await dmp.get("/Patient", params={"identifier": f"urn:oid:1.2.250.1.213.1.4.8|{ADRUN_INS}"})
+    assert answer.status_code == 200 and answer.json()["total"] == 1
