@@ -28,3 +28,14 @@ class MesCode(StrEnum):
     BAD_PATIENT_QUERY = "MES-0015"  # 400: TD02 Patient search takes identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>
     WRONG_RESOURCE_TYPE = "MES-0016"  # 400: the body is not the resource type this endpoint takes
     UNKNOWN_PATIENT = "MES-0017"  # 422: the document's subject names no patient with a DMP here
+
+    # MES-02xx: access rules, modes, consents, audit (access.py)
+    BAD_ACCESS_MODE = "MES-0201"  # 400: X-Access-Mode is not normal, bris_de_glace or centre_15 (TRE_R248)
+    NOT_HABILITATED = "MES-0202"  # 403: the profession may not see this document class/type (habilitation matrix)
+    MASKED = "MES-0203"  # 403: MASQUE_PS document, caller neither its author nor the médecin traitant
+    BLOCKED = "MES-0204"  # 403: the patient blocked this professional (every mode)
+    EMERGENCY_OPPOSED = "MES-0205"  # 403: the patient opposed this emergency mode (bris de glace / centre 15)
+    MODE_NOT_ALLOWED = "MES-0206"  # 403: this profession may not use this access mode
+    UNKNOWN_PROFESSION = "MES-0207"  # 403: the token carries no profession (SubjectRole) the matrix knows
+    AUDIT_FORBIDDEN = "MES-0208"  # 403: AuditEvent searches are the patient's, not professionals'
+    NOT_A_PROFESSIONAL = "MES-0209"  # 403: this access rule applies to professionals; the caller is not one
