@@ -1,0 +1,55 @@
+"""ITI-68 Retrieve Document: exact bytes, a Binary on Accept: application/fhir+json, 404 and 406 (retrieval.py)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from services.ms_espace_sante.retrieval import representation
+from tests.services.ms_espace_sante.support import provide_bundle
+
+PDF = b"%PDF-1.4\n\x00\xff\xfe binary \r\n bytes"
+
+
+async def stored_url(dmp) -> str:  # noqa: ANN001
+    answer = await dmp.post("", provide_bundle(documents=(PDF,), content_type="application/pdf"))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["entry"][2]["response"]["location"].split("/_history/")[0]
+
+
+async def test_the_exact_bytes_with_their_mime_type(dmp):
+    url = await stored_url(dmp)
+    for accept in (None, "*/*", "application/pdf", "application/*", "text/html;q=0.5, application/pdf"):
+        answer = await dmp.get(url, headers={"accept": accept} if accept else {})
+        assert answer.status_code == 200 and answer.content == PDF, accept
+        assert answer.headers["content-type"] == "application/pdf"
+
+
+async def test_a_binary_when_fhir_json_is_asked_for(dmp):
+    url = await stored_url(dmp)
+    answer = await dmp.get(url, headers={"accept": "application/fhir+json"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/fhir+json")
+    binary = answer.json()
+    assert binary["resourceType"] == "Binary" and base64.b64decode(binary["data"]) == PDF
+    assert binary["contentType"] == "application/pdf"
+    assert binary["securityContext"]["reference"].startswith("DocumentReference/")
+
+
+async def test_unknown_ids_are_404_and_unacceptable_types_406(dmp):
+    url = await stored_url(dmp)
+    missing = await dmp.get("/Binary/0c2d6c04-0000-4000-8000-00000000dead")
+    assert missing.status_code == 404 and missing.json()["resourceType"] == "OperationOutcome"
+    refused = await dmp.get(url, headers={"accept": "text/html"})
+    assert refused.status_code == 406 and "MES-0013" in refused.text
+    quality_zero = await dmp.get(url, headers={"accept": "application/pdf;q=0"})
+    assert quality_zero.status_code == 406
+    bad_id = await dmp.get("/Binary/" + "x" * 70)
+    assert bad_id.status_code == 400
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "raw"), ("", "raw"), ("application/fhir+json", "fhir"), ("application/json", "fhir"),
+    ("application/pdf, application/fhir+json", "fhir"), ("*/*", "raw"), ("APPLICATION/PDF", "raw")])
+def test_representation(accept, expected):
+    assert representation(accept, "application/pdf") == expected
