@@ -29,6 +29,26 @@ class MesCode(StrEnum):
     WRONG_RESOURCE_TYPE = "MES-0016"  # 400: the body is not the resource type this endpoint takes
     UNKNOWN_PATIENT = "MES-0017"  # 422: the document's subject names no patient with a DMP here
 
+    # MES-01xx: metadata validation, value sets, the INS check (metadata*.py, valuesets/, ins_check.py)
+    MISSING_ELEMENT = "MES-0101"  # 422: a metadata element the PDSm/MHD profile requires is absent or empty
+    MALFORMED_ELEMENT = "MES-0102"  # 400: an element of the wrong JSON type (object, array, string, number)
+    INVALID_VALUE = "MES-0103"  # 422: a well-typed value of the wrong form (date, identifier, language, fixed value)
+    UNKNOWN_CODE = "MES-0104"  # 422: a code its code system's bundled value set does not hold
+    UNKNOWN_CODE_SYSTEM = "MES-0105"  # 422: a code system the element's value set does not take
+    RETIRED_CODE = "MES-0106"  # 422: a retired LOINC type code (the diagnostics name its replacement)
+    BAD_DOCUMENT_STATUS = "MES-0107"  # 422: status not current/superseded, docStatus present, a feed not current
+    BAD_AUTHOR = "MES-0108"  # 422: author/source not a contained Practitioner(Role)/Device/Patient, no idNat_PS/RPPS
+    BAD_REFERENCE = "MES-0109"  # 422: a reference to no contained resource or no entry of the bundle
+    SIZE_MISMATCH = "MES-0110"  # 422: attachment.size is not the number of bytes of the document
+    HASH_MISMATCH = "MES-0111"  # 422: attachment.hash is not the base64 SHA-1 of the document's bytes
+    NO_INS = "MES-0112"  # 422: the patient is not named by an INS (urn:oid:1.2.250.1.213.1.4.8|<15 characters>)
+    PROVISIONAL_IDENTITY = "MES-0113"  # 422: a NIA (urn:oid:1.2.250.1.213.1.4.9) or unqualified identity cannot feed
+    PATIENT_MISMATCH = "MES-0114"  # 422: the submission set, documents and source patients name different INS
+    INS_UNKNOWN = "MES-0115"  # 422: INSi knows no identity with this INS
+    INS_TRAITS_MISMATCH = "MES-0116"  # 422: INSi holds other traits for this INS (the traits named in expression)
+    INS_FORMER = "MES-0117"  # 422: this INS is a former one; INSi gives the active INS to use
+    INS_UNAVAILABLE = "MES-0118"  # 502: the INS teleservice could not be asked or answered nonsense
+
     # MES-02xx: access rules, modes, consents, audit (access.py)
     BAD_ACCESS_MODE = "MES-0201"  # 400: X-Access-Mode is not normal, bris_de_glace or centre_15 (TRE_R248)
     NOT_HABILITATED = "MES-0202"  # 403: the profession may not see this document class/type (habilitation matrix)
