@@ -1,0 +1,229 @@
+"""Who may see a document of a DMP, in which access mode (digest §4.4-4.5); decisions the routes enforce.
+
+Rules, in the order :func:`decide` applies them (each refusal has its MES-02xx code):
+
+1. only professionals read the DMP here; a patient sees their own record (the patient side, where
+   ``INVISIBLE_PATIENT`` hides a document from the patient, is the next issue: here that label hides
+   nothing from professionals; it only stops the patient principal); software is refused;
+2. a professional the patient blocked gets 403 in every mode (MES-0204);
+3. the access mode (``X-Access-Mode``: normal, bris_de_glace, centre_15, TRE_R248) must be one the
+   profession may use (MES-0206) and one the patient did not oppose (MES-0205);
+4. the habilitation matrix (habilitations.py): profession x document class/type (MES-0202);
+5. ``MASQUE_PS``: hidden from every professional but the author and the patient's médecin traitant
+   (MES-0203), except in an emergency mode, which bypasses masking (the decision says so, for the
+   trace). ``MASQUE_PSOCIAL`` hides it likewise from the professions of the matrix's ``*`` row.
+
+Every decision, allowed or not, is traced by the caller through core/audit (``Decision.mode`` is what the
+AuditEvent records). The consents a patient gives are :class:`PatientConsents`, kept by the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from core.errors import SandboxError
+from core.oidc.principals import Patient, Practitioner, Principal
+from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.habilitations import ANY, Matrix, default_matrix
+
+ACCESS_MODE_HEADER = "X-Access-Mode"
+ACCESS_MODE_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_R248-ModeAcces/FHIR/TRE-R248-ModeAcces"  # U: pattern §0.5
+CLASS_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument"
+VISIBILITY_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument"
+ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
+MASQUE_PS = "MASQUE_PS"
+MASQUE_PSOCIAL = "MASQUE_PSOCIAL"
+INVISIBLE_PATIENT = "INVISIBLE_PATIENT"
+
+
+class AccessMode(StrEnum):
+    NORMAL = "normal"
+    BRIS_DE_GLACE = "bris_de_glace"
+    CENTRE_15 = "centre_15"
+
+    @property
+    def emergency(self) -> bool:
+        return self is not AccessMode.NORMAL
+
+    @property
+    def display(self) -> str:
+        return {"normal": "Accès normal", "bris_de_glace": "Accès en mode bris de glace",
+                "centre_15": "Accès en mode centre de régulation (15)"}[self.value]
+
+
+def parse_access_mode(value: str | None) -> AccessMode:
+    """The mode an ``X-Access-Mode`` header asserts (absent or empty = normal); 400 MES-0201 otherwise."""
+    if value is None or not value.strip():
+        return AccessMode.NORMAL
+    try:
+        return AccessMode(value.strip().lower())
+    except ValueError:
+        raise SandboxError(400, MesCode.BAD_ACCESS_MODE, f"{ACCESS_MODE_HEADER} {value[:40]!r} is not an access mode: "
+                           f"send one of {', '.join(m.value for m in AccessMode)} (TRE_R248), or leave the header "
+                           "out for normal access.", expression=[ACCESS_MODE_HEADER]) from None
+
+
+@dataclass(frozen=True)
+class PatientConsents:
+    """What the store keeps per DMP for the access rules (set by the patient side, next issue).
+
+    JSON-serialisable through :meth:`to_dict` / :meth:`from_dict`, so it fits one column or one extension.
+    """
+
+    ins: str
+    medecin_traitant: str | None = None  # idNat_PS of the patient's médecin traitant
+    blocked: frozenset[str] = frozenset()  # idNat_PS of the professionals the patient blocked
+    opposes_bris_de_glace: bool = False
+    opposes_centre_15: bool = False
+
+    def opposes(self, mode: AccessMode) -> bool:
+        return {AccessMode.BRIS_DE_GLACE: self.opposes_bris_de_glace,
+                AccessMode.CENTRE_15: self.opposes_centre_15}.get(mode, False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ins": self.ins, "medecin_traitant": self.medecin_traitant, "blocked": sorted(self.blocked),
+                "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PatientConsents:
+        return cls(ins=data["ins"], medecin_traitant=data.get("medecin_traitant"),
+                   blocked=frozenset(data.get("blocked") or ()),
+                   opposes_bris_de_glace=bool(data.get("opposes_bris_de_glace")),
+                   opposes_centre_15=bool(data.get("opposes_centre_15")))
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """The metadata the rules look at, read from a stored DocumentReference (:meth:`of`)."""
+
+    classes: frozenset[str] = frozenset()  # TRE_A03 codes of ``category``
+    types: frozenset[str] = frozenset()  # codes of ``type`` (LOINC, TRE_A05)
+    labels: frozenset[str] = frozenset()  # codes of ``securityLabel`` (N, R, V, MASQUE_PS ...)
+    authors: frozenset[str] = frozenset()  # idNat_PS of the authors
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any] | DocumentMeta) -> DocumentMeta:
+        if isinstance(doc, DocumentMeta):
+            return doc
+        category = [c for cc in doc.get("category") or () for c in cc.get("coding") or ()]
+        return cls(classes=frozenset(c.get("code") for c in category if c.get("system") in (CLASS_SYSTEM, None)),
+                   types=frozenset(c.get("code") for c in (doc.get("type") or {}).get("coding") or ()),
+                   labels=frozenset(c.get("code") for label in doc.get("securityLabel") or ()
+                                    for c in label.get("coding") or ()),
+                   authors=frozenset(author_ids(doc)))
+
+
+def author_ids(doc: Mapping[str, Any]) -> list[str]:
+    """idNat_PS of a DocumentReference's authors: logical identifiers, contained Practitioner(Role)s."""
+    contained = {f"#{r.get('id')}": r for r in doc.get("contained") or () if isinstance(r, dict)}
+    found: list[str] = []
+
+    def visit(ref: Mapping[str, Any], depth: int = 0) -> None:
+        ident = ref.get("identifier")
+        if isinstance(ident, dict) and ident.get("system") == ID_NAT_PS_SYSTEM and ident.get("value"):
+            found.append(ident["value"])
+        target = contained.get(ref.get("reference") or "")
+        if target is None or depth > 2:
+            return
+        found.extend(i["value"] for i in target.get("identifier") or ()
+                     if i.get("system") == ID_NAT_PS_SYSTEM and i.get("value"))
+        if isinstance(target.get("practitioner"), dict):
+            visit(target["practitioner"], depth + 1)
+
+    for author in doc.get("author") or ():
+        if isinstance(author, dict):
+            visit(author)
+    return found
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str  # a human sentence naming the rule (and the fix when refused)
+    code: str | None = None  # MesCode when refused
+    mode: AccessMode = AccessMode.NORMAL
+    bypassed_masking: bool = False  # allowed only because an emergency mode bypasses MASQUE_PS
+    status: int = 200  # 403 when refused
+
+    def raise_if_refused(self) -> None:
+        """403 OperationOutcome with the decision's code when refused."""
+        if not self.allowed:
+            raise SandboxError(self.status, self.code or MesCode.NOT_HABILITATED, self.reason, issue="forbidden",
+                               expression=[ACCESS_MODE_HEADER] if self.code in MODE_CODES else None)
+
+
+MODE_CODES = {MesCode.MODE_NOT_ALLOWED, MesCode.EMERGENCY_OPPOSED}
+
+
+def refuse(code: MesCode, reason: str, mode: AccessMode) -> Decision:
+    return Decision(False, reason, code, mode, status=403)
+
+
+def decide_record(principal: Principal, *, mode: AccessMode, patient_record: PatientConsents,
+                  matrix: Matrix | None = None) -> Decision:
+    """Rules 1-3, on the record as a whole: what a search checks before looking at any document."""
+    if isinstance(principal, Patient):
+        if principal.ins == patient_record.ins:
+            return Decision(True, "the patient's own record", mode=mode)
+        return refuse(MesCode.NOT_A_PROFESSIONAL, "A patient may only read their own record.", mode)
+    if not isinstance(principal, Practitioner):
+        return refuse(MesCode.NOT_A_PROFESSIONAL, "The DMP is read by professionals: log in through Pro Santé "
+                      "Connect (a software token carries no professional).", mode)
+    if principal.id_nat_ps in patient_record.blocked:
+        return refuse(MesCode.BLOCKED, "The patient blocked this professional's access to their record "
+                      "(in every access mode); only the patient can lift it.", mode)
+    row = (matrix or default_matrix()).for_profession(principal.profession)
+    if principal.profession is None or row is None:
+        return refuse(MesCode.UNKNOWN_PROFESSION, "The token names no profession (SubjectRole, TRE_G15) the "
+                      "habilitation matrix knows: log in with a professional account that has one.", mode)
+    if mode.value not in row.modes:
+        return refuse(MesCode.MODE_NOT_ALLOWED, f"Profession {principal.profession} ({row.label}) may not use "
+                      f"{ACCESS_MODE_HEADER} {mode.value}; it may use {', '.join(sorted(row.modes))}.", mode)
+    if patient_record.opposes(mode):
+        return refuse(MesCode.EMERGENCY_OPPOSED, f"The patient opposed access in mode {mode.value}: use normal "
+                      "access (or none).", mode)
+    return Decision(True, f"record open to profession {principal.profession} in mode {mode.value}", mode=mode)
+
+
+def decide(principal: Principal, document_meta: Mapping[str, Any] | DocumentMeta, *, mode: AccessMode,
+           patient_record: PatientConsents, matrix: Matrix | None = None) -> Decision:
+    """Whether ``principal`` may see one document of ``patient_record``'s DMP in ``mode`` (rules 1-5)."""
+    matrix = matrix or default_matrix()
+    record = decide_record(principal, mode=mode, patient_record=patient_record, matrix=matrix)
+    meta = DocumentMeta.of(document_meta)
+    if not record.allowed:
+        return record
+    if isinstance(principal, Patient):
+        if INVISIBLE_PATIENT in meta.labels:
+            return refuse(MesCode.MASKED, "This document is not visible to the patient yet (INVISIBLE_PATIENT).",
+                          mode)
+        return record
+    assert isinstance(principal, Practitioner)
+    row = matrix.for_profession(principal.profession)
+    assert row is not None
+    if not row.allows(meta.classes, meta.types):
+        return refuse(MesCode.NOT_HABILITATED, f"Profession {principal.profession} ({row.label}) is not habilitated "
+                      f"to see documents of class {', '.join(sorted(meta.classes)) or '-'} / type "
+                      f"{', '.join(sorted(meta.types)) or '-'} (habilitation matrix, arrêté du 26 octobre 2023).", mode)
+    hidden = MASQUE_PS in meta.labels or (MASQUE_PSOCIAL in meta.labels and row.profession == ANY)
+    if not hidden:
+        return Decision(True, f"habilitated ({row.label}) in mode {mode.value}", mode=mode)
+    if principal.id_nat_ps in meta.authors:
+        return Decision(True, "masked document, read by its author", mode=mode)
+    if principal.id_nat_ps == patient_record.medecin_traitant:
+        return Decision(True, "masked document, read by the patient's médecin traitant", mode=mode)
+    if mode.emergency:
+        return Decision(True, f"masked document, masking bypassed in mode {mode.value}", mode=mode,
+                        bypassed_masking=True)
+    return refuse(MesCode.MASKED, "The document is masked to professionals (MASQUE_PS): only its author and the "
+                  "patient's médecin traitant see it, or an emergency access mode.", mode)
+
+
+def visible(principal: Principal, documents: Iterable[Mapping[str, Any]], *, mode: AccessMode,
+            patient_record: PatientConsents, matrix: Matrix | None = None) -> list[Mapping[str, Any]]:
+    """The search hits ``principal`` may see (refused ones left out, as the real DMP leaves them out)."""
+    return [d for d in documents
+            if decide(principal, d, mode=mode, patient_record=patient_record, matrix=matrix).allowed]
