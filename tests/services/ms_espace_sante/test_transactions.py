@@ -102,3 +102,34 @@ async def test_an_oversized_document_is_413_and_stores_nothing(http, tmp_path, m
 async def test_the_seeded_patient_is_the_subject(dmp):
     answer = await dmp.get("/Patient", params={"identifier": f"urn:oid:1.2.250.1.213.1.4.8|{ADRUN_INS}"})
     assert answer.status_code == 200 and answer.json()["total"] == 1
+
+
+async def test_hostile_shapes_with_a_valid_token_are_4xx(dmp):
+    """What the OpenAPI fuzzer cannot reach without a token: odd shapes in every place the code looks."""
+    before = dmp.counts()
+    base = provide_bundle()
+    odd = [None, 7, "x", [], {}, [None], {"reference": 7}, [{"attachment": 7}]]
+    bodies: list[object] = [[], "x", 7, {"resourceType": "Bundle", "type": "transaction", "entry": {}}]
+    for value in odd:
+        for i, key in ((0, "request"), (1, "resource"), (1, "fullUrl"), (2, "resource")):
+            bundle = json.loads(json.dumps(base))
+            bundle["entry"][i][key] = value
+            bodies.append(bundle)
+        for key in ("content", "relatesTo", "subject", "contained"):
+            bundle = json.loads(json.dumps(base))
+            bundle["entry"][1]["resource"][key] = value
+            bodies.append(bundle)
+        bundle = json.loads(json.dumps(base))
+        bundle["entry"].append({"request": {"method": "PATCH", "url": "DocumentReference/x"}, "resource": {
+            "resourceType": "Parameters", "parameter": value}})
+        bodies.append(bundle)
+    stored = 0
+    for body in bodies:
+        answer = await dmp.post("", body)
+        assert 400 <= answer.status_code < 500 or answer.status_code == 200, answer.text
+        stored += answer.status_code == 200
+        answer = await dmp.post("/DocumentReference", body if not isinstance(body, dict) else
+                                {**body, "resourceType": "DocumentReference"})
+        assert 400 <= answer.status_code < 500, answer.text
+    after = dmp.counts()
+    assert after.get("DocumentReference", 0) - before.get("DocumentReference", 0) == stored
