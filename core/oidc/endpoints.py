@@ -68,7 +68,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
     @router.get(PROTOCOL + "/certs")
     async def certs(request: Request) -> Response:
         """The realm's public signing keys (JWKS), retired keys included until their tokens expire."""
-        keys = provider.keys.keys(request_tenant(request))
+        keys = await provider.keys.ready(request_tenant(request))
         return json_response(keys.jwks, headers={"Cache-Control": "max-age=60"})
 
     @router.post(PROTOCOL + "/token", openapi_extra=TOKEN_FORM, responses=oauth_errors(400, 401))
@@ -76,6 +76,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
         """Token endpoint: authorization_code, refresh_token, client_credentials and CIBA grants."""
         form = await read_form(request)
         tenant, authorization = request_tenant(request), request.headers.get("authorization", "")
+        await provider.keys.ready(tenant)  # a tenant's first key is made off the event loop
         if not grants.writes(form):  # a cached read and a signature: cheaper here than a hop to a thread and back
             return json_response(grants.token(provider, tenant, form, authorization))
         return json_response(await run_in_threadpool(grants.token, provider, tenant, form, authorization))
@@ -86,6 +87,7 @@ def realm_router(provider: Provider, discovery_paths: tuple[str, ...]) -> APIRou
         """The logged-in professional's claims, as JSON or as a signed JWT per the client's setting."""
         tenant = request_tenant(request)
         token = await bearer_token(request)
+        await provider.keys.ready(tenant)
         claims = decode_own(provider, tenant, token)
         if claims is None or claims.get("typ") != "Bearer":
             raise bearer_error("invalid_token", "The access token is invalid, expired or from another issuer.")
