@@ -27,10 +27,10 @@ GONE_STATUSES = ("entered-in-error",)
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A stored document: the Binary, the DocumentReference it belongs to (None if it names none)."""
+    """A stored document: the Binary and the DocumentReference it belongs to."""
 
     binary: dict
-    document: dict | None
+    document: dict
 
     @property
     def content_type(self) -> str:
@@ -78,12 +78,10 @@ def fetch(store: DmpStore, conn: Connection, ctx: FhirContext, rid: str) -> Retr
     result = store.api.read(conn, ctx, "Binary", check_id(rid))
     binary = json.loads(result.body)
     ref = (binary.get("securityContext") or {}).get("reference", "")
-    document = None
-    if ref.startswith("DocumentReference/"):
-        found = store.api.store.current(conn, tenant=ctx.tenant, rtype="DocumentReference", rid=ref.split("/", 1)[1])
-        if found is not None and not found[1]:
-            document = json.loads(found[0].body)
-        if found is None or found[1] or (document or {}).get("status") in GONE_STATUSES:
-            raise SandboxError(410, MesCode.DOCUMENT_GONE, f"Binary/{rid} belongs to a document that was deleted: "
-                               "it is no longer available.", issue="deleted")
+    found = store.api.store.current(conn, tenant=ctx.tenant, rtype="DocumentReference", rid=ref.split("/", 1)[1]) \
+        if ref.startswith("DocumentReference/") else None
+    document = json.loads(found[0].body) if found is not None and not found[1] else None
+    if document is None or document.get("status") in GONE_STATUSES:  # every Binary written here has one
+        raise SandboxError(410, MesCode.DOCUMENT_GONE, f"Binary/{rid} belongs to no available document (deleted "
+                           "or never filed): it is no longer available.", issue="deleted")
     return Retrieved(binary, document)

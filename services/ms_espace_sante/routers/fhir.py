@@ -8,7 +8,6 @@ thread pool: a refusal at any point stores nothing.
 
 from __future__ import annotations
 
-import base64
 import json
 
 from fastapi import APIRouter, Path, Request
@@ -20,7 +19,8 @@ from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
-from services.ms_espace_sante import dmp_status, publish, retrieval, transactions
+from services.ms_espace_sante import access, dmp_status, publish, retrieval, transactions
+from services.ms_espace_sante.consents import consents_for
 from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.settings import FHIR_PATH
 from services.ms_espace_sante.submission import parse_submission
@@ -84,15 +84,23 @@ async def simplified_publish(request: Request, user: Caller, store: Store, setti
 
 @router.get("/Binary/{rid}", responses=outcomes(406, 410))
 async def retrieve_document(request: Request, user: Caller, store: Store, rid: str = BINARY_ID) -> Response:
-    """ITI-68 Retrieve Document: the exact bytes, or the Binary with Accept: application/fhir+json."""
+    """ITI-68 Retrieve Document: the exact bytes, or the Binary with Accept: application/fhir+json.
+
+    The caller's access to the document is decided by access.py (``X-Access-Mode``: normal, bris_de_glace,
+    centre_15): 403 with the rule's MES-02xx code when refused.
+    """
     ctx = store.context(request)
+    mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     with store.db.read() as conn:
         found = retrieval.fetch(store, conn, ctx, rid)
-    # INTEGRATION POINT (M3, access.py / core/audit): the read decision for ``user`` on ``found.document``
-    # (403 when refused) and the retrieval's AuditEvent.
+        record = consents_for(store, conn, ctx, found.document)
+    decision = access.decide(user, found.document, mode=mode, patient_record=record)
+    # INTEGRATION POINT (M3, core/audit): the retrieval's AuditEvent (user, document, decision.mode, outcome),
+    # allowed or refused, written here before answering.
+    decision.raise_if_refused()
     if retrieval.representation(request.headers.get("accept"), found.content_type) == "fhir":
         return Response(json.dumps(found.binary, ensure_ascii=False), media_type=FHIR_JSON)
-    return Response(base64.b64decode(found.binary.get("data") or ""), media_type=found.content_type)
+    return Response(found.raw, media_type=found.content_type)
 
 
 @router.get("/Patient", responses=outcomes())

@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from services.ms_espace_sante.retrieval import representation
-from tests.services.ms_espace_sante.support import provide_bundle
+from tests.services.ms_espace_sante.support import Dmp, provide_bundle
+from tests.services.pro_sante_connect import support as psc_support
 
 PDF = b"%PDF-1.4\n\x00\xff\xfe binary \r\n bytes"
 
@@ -53,3 +54,21 @@ async def test_unknown_ids_are_404_and_unacceptable_types_406(dmp):
     ("application/pdf, application/fhir+json", "fhir"), ("*/*", "raw"), ("APPLICATION/PDF", "raw")])
 def test_representation(accept, expected):
     assert representation(accept, "application/pdf") == expected
+
+
+async def test_a_masked_document_is_403_to_another_physician_but_not_in_an_emergency_mode(dmp):
+    bundle = provide_bundle(documents=(PDF,), content_type="application/pdf")
+    bundle["entry"][1]["resource"]["securityLabel"].append({"coding": [{
+        "system": "https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/"
+                  "TRE-A07-StatutVisibiliteDocument", "code": "MASQUE_PS"}]})
+    answer = await dmp.post("", bundle)
+    url = answer.json()["entry"][2]["response"]["location"].split("/_history/")[0]
+    assert (await dmp.get(url)).status_code == 200  # the author sees it
+    kit = await psc_support.Psc(dmp.http, dmp.tenant).login(login_hint="899700427885")
+    other = Dmp(dmp.http, dmp.tenant, kit["access_token"])
+    refused = await other.get(url)
+    assert refused.status_code == 403 and "MES-0203" in refused.text
+    emergency = await other.get(url, headers={"x-access-mode": "bris_de_glace"})
+    assert emergency.status_code == 200 and emergency.content == PDF
+    bad_mode = await other.get(url, headers={"x-access-mode": "whenever"})
+    assert bad_mode.status_code == 400 and "MES-0201" in bad_mode.text
