@@ -1,0 +1,119 @@
+"""core/audit: AuditEvents built from principals, validated, stored and found by patient, mode, agent."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qsl
+
+import pytest
+from sqlalchemy import MetaData
+
+from core.audit import AUDIT_EVENT, Access, Audit, PatientRef, audit_event
+from core.db import Database
+from core.errors import SandboxError
+from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
+from core.fhir.interactions import FhirApi, FhirContext
+from core.fhir.schema import fhir_tables
+from core.identifiers import IDNAT_PS_OID, INS_NIR_OID
+from core.oidc.principals import Patient, Practitioner, System
+
+INS = "275126322074974"
+MODE = {"system": "https://mos.esante.gouv.fr/NOS/TRE_R248-ModeAcces/FHIR/TRE-R248-ModeAcces", "code": "centre_15"}
+PRO = Practitioner(id_nat_ps="899700218896", rpps="99700218896", given_name="ROBERT", family_name="SPECIALISTE",
+                   profession="10", specialty=None, organisations=(), client_id="lps-demo", scopes=frozenset(),
+                   tenant="t1")
+CTX = FhirContext(tenant="t1", base="http://sandbox.test/t/t1/demo/fhir")
+
+
+@pytest.fixture
+def audit():
+    spec = FhirSpec(resources=[AUDIT_EVENT, ResourceSpec("Patient", params=(
+        SearchParam("identifier", "token", "Patient.identifier"),))], name="demo")
+    db = Database("sqlite://", "audittest", MetaData())
+    api = FhirApi(spec, fhir_tables(db.metadata, "audittest"))
+    db.create_all()
+    with db.write() as conn:
+        api.store.create(conn, tenant="t1", rid="p1", resource={
+            "resourceType": "Patient", "identifier": [{"system": INS_NIR_OID, "value": INS}]})
+    yield Audit(api, db, "demo")
+    db.dispose()
+
+
+def search(audit: Audit, query: str) -> list[dict]:
+    with audit.db.read() as conn:
+        req = audit.api.search_engine.parse("AuditEvent", parse_qsl(query))
+        return [json.loads(s.body) for s in
+                audit.api.search_engine.run(conn, tenant="t1", req=req, base_urls=CTX.base_urls).matches]
+
+
+def retrieval(**kw) -> Access:
+    return Access("R", "ITI-68", patient=PatientRef(INS, reference="Patient/p1"),
+                  entities=("DocumentReference/d1",), purpose=MODE, **kw)
+
+
+def test_event_shape_for_a_professional():
+    event = audit_event(PRO, retrieval(), source="demo", recorded="2026-12-02T05:00:00.000Z")
+    assert event["type"] == {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110106",
+                             "display": "Export"}
+    assert event["subtype"] == [{"system": "urn:ihe:event-type-code", "code": "ITI-68", "display": "Retrieve Document"}]
+    assert event["action"] == "R" and event["outcome"] == "0" and event["recorded"].endswith("Z")
+    assert event["purposeOfEvent"] == [{"coding": [MODE]}]
+    user, software = event["agent"]
+    assert user["who"]["identifier"] == {"system": IDNAT_PS_OID, "value": "899700218896"} and user["requestor"]
+    assert user["role"][0]["coding"][0]["code"] == "10"
+    assert software["altId"] == "lps-demo" and software["requestor"] is False
+    assert event["source"]["site"] == "demo"
+    patient, document = event["entity"]
+    assert patient["what"] == {"reference": "Patient/p1", "identifier": {"system": INS_NIR_OID, "value": INS}}
+    assert patient["role"]["code"] == "1" and document["what"] == {"reference": "DocumentReference/d1"}
+
+
+def test_other_principals_and_rest_type():
+    robot = System(client_id="batch", scopes=frozenset(), tenant="t1")
+    event = audit_event(robot, Access("U", "TD3.3a", subtype_system="urn:sandbox", query="a=b"), source="demo")
+    assert event["type"]["code"] == "rest"
+    assert [s["code"] for s in event["subtype"]] == ["TD3.3a", "update"]
+    assert event["agent"] == [{"type": event["agent"][0]["type"], "who": event["agent"][0]["who"],
+                               "altId": "batch", "requestor": True}]
+    assert base64.b64decode(event["entity"][0]["query"]) == b"a=b"
+    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None, scopes=frozenset(),
+                 tenant="t1")
+    assert audit_event(me, Access("R"), source="demo")["agent"][0]["who"]["identifier"]["value"] == INS
+
+
+async def test_record_stores_a_valid_event_found_by_patient_identifier(audit):
+    stored = await audit.record(CTX, PRO, retrieval())
+    assert stored.rtype == "AuditEvent" and stored.version == 1
+    await audit.record(CTX, PRO, Access("E", "ITI-67", patient=PatientRef("1" * 15), query="status=current"))
+    found = search(audit, f"patient.identifier={INS_NIR_OID}|{INS}")
+    assert [e["id"] for e in found] == [stored.rid]
+    assert len(search(audit, f"entity-identifier={INS_NIR_OID}|{INS}")) == 1
+    assert len(search(audit, f"agent-identifier={IDNAT_PS_OID}|899700218896")) == 2
+    assert len(search(audit, "purpose=centre_15")) == 1
+    assert len(search(audit, "subtype=urn:ihe:event-type-code|ITI-67")) == 1
+    assert len(search(audit, "entity=DocumentReference/d1")) == 1
+
+
+def test_write_joins_the_request_transaction(audit):
+    with pytest.raises(RuntimeError), audit.db.write() as conn:
+        audit.write(conn, CTX, PRO, retrieval())
+        raise RuntimeError("the request's write failed")
+    assert search(audit, "action=R") == []
+    with audit.db.atomic():
+        audit.write_own(CTX, PRO, retrieval(outcome="4", outcome_desc="MES-0203 masked"))
+    refused = search(audit, "outcome=4")
+    assert refused[0]["outcomeDesc"] == "MES-0203 masked"
+
+
+def test_invalid_event_is_refused_before_storing(audit):
+    with pytest.raises(SandboxError) as err:
+        audit.build(PRO, Access("R", extra={"recorded": "yesterday"}))
+    assert err.value.code == "FHIR-0003"
+
+
+def test_spec_must_declare_audit_event():
+    spec = FhirSpec(resources=[ResourceSpec("Patient")])
+    db = Database("sqlite://", "auditno", MetaData())
+    with pytest.raises(ValueError, match="AUDIT_EVENT"):
+        Audit(FhirApi(spec, fhir_tables(db.metadata, "auditno")), db, "nope")
