@@ -21,6 +21,7 @@ SPECS = [*psc_support.SPECS, ServiceSpec("ms-espace-sante", "services.ms_espace_
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 ADRUN_INS = "275126322074974"  # persona adrun-zoe: a qualified NIR-based INS, so a DMP
 NIA_INS = "109076322088835"  # persona provisoire-matricule: a NIA, so no DMP
+NOS = "https://mos.esante.gouv.fr/NOS"
 CLASSES = "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument"
 LIST_TYPES = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes"
 FHIR = "application/fhir+json"
@@ -96,7 +97,11 @@ def document_reference(ins: str, raw: bytes, *, url: str | None = None, unique: 
         "content": [{"attachment": attachment, "format": {
             "system": "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode",
             "code": "urn:ihe:iti:xds:2017:mimeTypeSufficient"}}],
-        "context": {"period": {"start": "2026-06-12T10:00:00+02:00"}},
+        "context": {"period": {"start": "2026-06-12T10:00:00+02:00"},
+                    "facilityType": {"coding": [{
+                        "system": f"{NOS}/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite", "code": "SA07"}]},
+                    "practiceSetting": {"coding": [{"system": f"{NOS}/TRE_A01-CadreExercice/FHIR/TRE-A01-CadreExercice",
+                                                    "code": "AMBULATOIRE"}]}},
     }
     if replaces:
         doc["relatesTo"] = [{"code": "replaces", "target": {"reference": f"DocumentReference/{replaces}"}}]
@@ -124,6 +129,10 @@ def provide_bundle(ins: str = ADRUN_INS, documents: tuple[bytes, ...] = (b"Compt
             "resourceType": "Binary", "contentType": content_type, "data": base64.b64encode(raw).decode()}})
     submission = {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "request": {"method": "POST", "url": "List"}, "resource": {
         "resourceType": "List", "contained": [author()], "status": "current", "mode": "working",
+        "extension": [{"url": "https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-designationType",
+                       "valueCodeableConcept": {"coding": [{"system": CLASSES, "code": "10"}]}},
+                      {"url": "https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-sourceId",
+                       "valueIdentifier": {"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.250.1.999.42"}}],
         "code": {"coding": [{"system": LIST_TYPES, "code": "submissionset"}]},
         "subject": {"reference": f"Patient?identifier={INS_SYSTEM}|{ins}"},
         "date": "2026-06-12T10:00:00+02:00", "source": {"reference": "#author"},
