@@ -51,6 +51,7 @@ class Patient:
     history: tuple[Ins, ...] = ()  # INSHISTO, in the order INSi lists them
     used_name: str | None = None
     tiq_first_name: bool = True  # False: INSi's TIQ omits <Prenom> (CNDA ECETINSI)
+    medecin_traitant: str | None = None  # idNat_PS of the médecin traitant a DMP names (a professional persona)
     note: str = ""  # what the persona demonstrates
 
 

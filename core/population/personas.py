@@ -25,49 +25,59 @@ from core.population.model import (
     SocialEquipment,
 )
 
+# Every patient persona has a médecin traitant (the DMP names them; they see documents masked to other
+# professionals): the GP of the maison de santé des Puys, or KIT DOC who practises there too.
+DR_LEROY = "899799000015"
+KIT_DOC = "899700427885"
+
 CNDA_PATIENTS: tuple[Patient, ...] = (
     Patient("adrun-zoe", "ADRUN", ("ZOE",), "F", "1975-12-31", "63220", Ins("2751263220749", "74"),
-            note="One identity found (CR 00)."),
+            medecin_traitant=DR_LEROY, note="One identity found (CR 00)."),
     Patient("tchitchi-catarina", "TCHITCHI", ("CATARINA", "BELLA"), "F", "1936-06-21", "63220",
             Ins("2360663220836", "56"),
+            medecin_traitant=DR_LEROY,
             note="First name OLA gives CR 01; CATARINA or the whole list CATARINA BELLA gives CR 00."),
     Patient("houilles-pierre", "HOUILLES", ("PIERRE", "PAUL", "JACQUES"), "M", "1993-01-27", "", None,
-            note="Never found (CR 01), whatever first names are sent."),
+            medecin_traitant=DR_LEROY, note="Never found (CR 01), whatever first names are sent."),
     Patient("ecetinsi-pierre-alain", "ECETINSI", ("PIERRE-ALAIN", "MURIEL", "FLORIANT"), "M", "2009-07-14",
             "63220", Ins("1090763220834", "89"),
             history=(Ins("2090763220834", "39", start=date(2019, 3, 1), end=date(2019, 2, 28)),
                      Ins("2090663220123", "55")),
             tiq_first_name=False,
-            note="Active INS with two INSHISTO (one dated); the TIQ carries no <Prenom>."),
+            medecin_traitant=DR_LEROY, note="Active INS with two INSHISTO (one dated); the TIQ carries no <Prenom>."),
     Patient("corse-anthony", "CORSE", ("ANTHONY",), "M", "1980-03-02", "2B020", Ins("180032B020401", "23"),
             history=(Ins("180032B020401", "23"),),
+            medecin_traitant=KIT_DOC,
             note="Born in Corsica (2B): the key is computed with 2B -> 18. INSi lists the active INS in INSHISTO "
                  "too (CNDA TEST_2.08 cas 1)."),
     Patient("hermann-gatien", "HERMANN", ("GATIEN",), "M", "1981-03-24", "63220", Ins("1810363220456", "60"),
             history=(Ins("1810363220456", "60"), Ins("2810363220456", "10")),
+            medecin_traitant=KIT_DOC,
             note="Returned by INSi although both keys fail mod 97 (CNDA negative case); INSHISTO lists the active "
                  "INS then the former one (CNDA TEST_2.08 cas 2)."),
     Patient("nessi-michelangelo", "NESSI", ("MICHELANGELO", "ANTHONY"), "M", "2010-08-07", "63220",
-            Ins("1100863220830", "60"), note="One identity found (CR 00); two first names."),
+            Ins("1100863220830", "60"), medecin_traitant=KIT_DOC, note="One identity found (CR 00); two first names."),
     Patient("provisoire-matricule", "PROVISOIRE", ("MATRICULE",), "M", "2009-07-01", "63220",
             Ins("1090763220888", "35", oid=INS_NIA_OID),
-            note="A NIA (OID ...4.9) whose digits look like a NIR: only the OID tells."),
+            medecin_traitant=DR_LEROY, note="A NIA (OID ...4.9) whose digits look like a NIR: only the OID tells."),
     # Answered by the qualification service (recordings of issue 10 and [TLSI] persons/*.fixture.ts); their
     # TIQ carries no <Prenom>. 2A020 is not a commune of the real COG (see core/population/places.py).
     Patient("adrtrois-toussaint", "ADRTROIS", ("TOUSSAINT",), "M", "1960-01-01", "2B020",
             Ins("160012B020777", "13"), tiq_first_name=False,
-            note="Born in Haute-Corse (2B020): CR 00, the TIQ names the birth place."),
+            medecin_traitant=KIT_DOC, note="Born in Haute-Corse (2B020): CR 00, the TIQ names the birth place."),
     Patient("adrtrois-dominique", "ADRTROIS", ("DOMINIQUE",), "F", "1997-02-26", "2A020",
             Ins("297022A020778", "78"), tiq_first_name=False,
-            note="Born in Corse-du-Sud (2A020): CR 00, the TIQ names the birth place."),
+            medecin_traitant=KIT_DOC, note="Born in Corse-du-Sud (2A020): CR 00, the TIQ names the birth place."),
     # The qualification service answers CR 02 to DE VINCI LEONARDO M 2014-02-01. Who the several identities
     # are is not published: these two share the traits of that query and differ in what the digest advises
     # sending next (§1.3): the other first names, then the birth place.
     Patient("de-vinci-leonardo", "DE VINCI", ("LEONARDO",), "M", "2014-02-01", "63113",
             Ins("1140263113901", "94"),
+            medecin_traitant=DR_LEROY,
             note="With de-vinci-leonardo-piero: LEONARDO gives CR 02; adding LieuNaissance 63113 gives CR 00."),
     Patient("de-vinci-leonardo-piero", "DE VINCI", ("LEONARDO", "PIERO"), "M", "2014-02-01", "99127",
             Ins("1140299127901", "60"),
+            medecin_traitant=DR_LEROY,
             note="Born in Italy (99127): LEONARDO gives CR 02; LEONARDO PIERO or LieuNaissance 99127 gives CR 00."),
 )
 
@@ -76,15 +86,27 @@ CNDA_PATIENTS: tuple[Patient, ...] = (
 FAMILY_PATIENTS: tuple[Patient, ...] = (
     Patient("lefevre-helene", "LEFÈVRE", ("Hélène", "Marie"), "F", "1986-04-12", "63113",
             Ins("2860463113041", "27"), used_name="MARTIN",
-            note="Accented birth name and first name; uses her spouse's name MARTIN."),
+            medecin_traitant=DR_LEROY, note="Accented birth name and first name; uses her spouse's name MARTIN."),
     Patient("martin-julien", "MARTIN", ("Julien", "Antoine"), "M", "1984-09-03", "99134",
-            Ins("1840999134027", "25"), note="Born abroad (Espagne, 99134)."),
+            Ins("1840999134027", "25"), medecin_traitant=DR_LEROY, note="Born abroad (Espagne, 99134)."),
     Patient("martin-lefevre-lucas", "MARTIN-LEFÈVRE", ("Lucas",), "M", "2019-05-20", "63113",
-            Ins("1190563113512", "92"), note="Twin of Chloé: same birth, order number 512."),
+            Ins("1190563113512", "92"), medecin_traitant=DR_LEROY, note="Twin of Chloé: same birth, order number 512."),
     Patient("martin-lefevre-chloe", "MARTIN-LEFÈVRE", ("Chloé", "Rose"), "F", "2019-05-20", "63113",
-            Ins("2190563113513", "41"), note="Twin of Lucas: same birth, order number 513."),
+            Ins("2190563113513", "41"), medecin_traitant=DR_LEROY, note="Twin of Lucas: same birth, order number 513."),
     Patient("ndiaye-aminata", "N'DIAYE", ("Aminata",), "F", "1992-03-08", "99341",
-            Ins("2920399341018", "76"), note="Apostrophe in the birth name; born in Sénégal (99341)."),
+            Ins("2920399341018", "76"), medecin_traitant=DR_LEROY,
+            note="Apostrophe in the birth name; born in Sénégal (99341)."),
+)
+
+# The patient of the PDSm IG examples (conformance/pdsm: subject INS 123456789012345, author ROBERT
+# SPECIALISTE0021889), so that those examples can be fed. The IG value is illustrative: its key 45 fails mod 97
+# (97 - 1234567890123 mod 97 = 11), its month 45 and commune 67890 are not real; kept exactly, as HERMANN's
+# keys are, since the examples carry it. The traits (names, birth date) are ours (U).
+CONFORMANCE_PATIENTS: tuple[Patient, ...] = (
+    Patient("pdsm-exemple", "EXEMPLE", ("PDSM",), "M", "1923-01-01", "67890", Ins("1234567890123", "45"),
+            medecin_traitant=KIT_DOC,
+            note="The INS of the PDSm IG examples (illustrative: its key fails mod 97); their author is "
+                 "robert-specialiste. INSi returns it as is, so that the examples can be fed."),
 )
 
 CLERMONT = ("63000", "Clermont-Ferrand", "63113")
@@ -232,6 +254,6 @@ PROFESSIONALS: tuple[Professional, ...] = (
 
 
 def personas() -> Population:
-    """A fresh population of the named personas: CNDA and family patients, professionals, structures."""
-    return Population(patients=[*CNDA_PATIENTS, *FAMILY_PATIENTS], professionals=list(PROFESSIONALS),
-                      organizations=list(ORGANIZATIONS))
+    """A fresh population of the named personas: CNDA, family and conformance patients, professionals, structures."""
+    return Population(patients=[*CNDA_PATIENTS, *FAMILY_PATIENTS, *CONFORMANCE_PATIENTS],
+                      professionals=list(PROFESSIONALS), organizations=list(ORGANIZATIONS))

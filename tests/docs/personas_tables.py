@@ -72,20 +72,22 @@ def _ins(ins: Ins) -> str:
     return f"{ins.matricule} {ins.key}"
 
 
-def _patient(p: Patient) -> str:
+def _patient(p: Patient, slugs: dict[str, str]) -> str:
     name = p.birth_name + (f" ({p.used_name})" if p.used_name else "")
     if p.ins is None:
         ins, oid = f"{NONE} (never found)", NONE
     else:
         ins = _ins(p.ins) + (" ; history " + ", ".join(_ins(h) for h in p.history) if p.history else "")
         oid = "NIA" if p.ins.oid == INS_NIA_OID else "NIR"
+    gp = _code(slugs.get(p.medecin_traitant, p.medecin_traitant)) if p.medecin_traitant else NONE
     return (f"| {_code(p.id)} | {name} | {' '.join(p.first_names)} | {p.sex} | {p.birth_date} "
-            f"| {_place(p.birth_place)} | {ins} | {oid} | {_html_safe(p.note)} |")
+            f"| {_place(p.birth_place)} | {ins} | {oid} | {gp} | {_html_safe(p.note)} |")
 
 
 def render(population: Population | None = None) -> dict[str, str]:
     """Each section's Markdown table, one row per persona in the data's order."""
     population = population or personas()
+    slugs = {p.id_nat_ps: p.id for p in population.professionals}
     return {
         "Professionals": "\n".join([
             "| slug | name | profession (TRE_G15) | RPPS / idNat_PS | CPS "
@@ -98,9 +100,9 @@ def render(population: Population | None = None) -> dict[str, str]:
             *map(_structure, population.organizations)]),
         "Patients": "\n".join([
             "| slug | birth name (used name) | first names | sex | birth date | birth place (COG) "
-            "| INS (matricule + key) | OID | notes |",
-            "|---|---|---|---|---|---|---|---|---|",
-            *map(_patient, population.patients)]),
+            "| INS (matricule + key) | OID | médecin traitant | notes |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            *(_patient(p, slugs) for p in population.patients)]),
     }
 
 

@@ -131,3 +131,18 @@ def test_personas_patients_start_with_the_cnda_identities() -> None:
 
 def test_rpps_luhn_helper_agrees_with_the_ans_values() -> None:
     assert luhn_valid("99700218896") and luhn_valid("99700427885")
+
+
+def test_every_patient_has_a_physician_persona_as_medecin_traitant() -> None:
+    population = personas()
+    physicians = {p.id_nat_ps for p in population.professionals if p.profession == "10" and p.active}
+    assert all(p.medecin_traitant in physicians for p in population.patients)
+
+
+def test_the_pdsm_examples_patient_is_a_persona() -> None:
+    """conformance/pdsm's subject INS (illustrative: its key fails mod 97) and author (ROBERT SPECIALISTE)."""
+    population = personas()
+    patient = next(p for p in population.patients if p.id == "pdsm-exemple")
+    assert patient.ins is not None and patient.ins.value == "123456789012345" and patient.ins.oid != INS_NIA_OID
+    assert nir_key(patient.ins.matricule) == "11" != patient.ins.key
+    assert "899700218896" in {p.id_nat_ps for p in population.professionals}
