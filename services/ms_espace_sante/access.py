@@ -27,6 +27,7 @@ from typing import Any
 from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, Principal
 from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.habilitations import ANY, Matrix, default_matrix
 
 ACCESS_MODE_HEADER = "X-Access-Mode"
@@ -66,33 +67,9 @@ def parse_access_mode(value: str | None) -> AccessMode:
                            "out for normal access.", expression=[ACCESS_MODE_HEADER]) from None
 
 
-@dataclass(frozen=True)
-class PatientConsents:
-    """What the store keeps per DMP for the access rules (set by the patient side, next issue).
-
-    JSON-serialisable through :meth:`to_dict` / :meth:`from_dict`, so it fits one column or one extension.
-    """
-
-    ins: str
-    medecin_traitant: str | None = None  # idNat_PS of the patient's médecin traitant
-    blocked: frozenset[str] = frozenset()  # idNat_PS of the professionals the patient blocked
-    opposes_bris_de_glace: bool = False
-    opposes_centre_15: bool = False
-
-    def opposes(self, mode: AccessMode) -> bool:
-        return {AccessMode.BRIS_DE_GLACE: self.opposes_bris_de_glace,
-                AccessMode.CENTRE_15: self.opposes_centre_15}.get(mode, False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ins": self.ins, "medecin_traitant": self.medecin_traitant, "blocked": sorted(self.blocked),
-                "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PatientConsents:
-        return cls(ins=data["ins"], medecin_traitant=data.get("medecin_traitant"),
-                   blocked=frozenset(data.get("blocked") or ()),
-                   opposes_bris_de_glace=bool(data.get("opposes_bris_de_glace")),
-                   opposes_centre_15=bool(data.get("opposes_centre_15")))
+def mode_coding(mode: AccessMode) -> dict:
+    """The Coding of ``mode`` that AuditEvent.purposeOfEvent records (core/audit)."""
+    return {"system": ACCESS_MODE_SYSTEM, "code": mode.value, "display": mode.display}
 
 
 @dataclass(frozen=True)
@@ -147,6 +124,15 @@ class Decision:
     mode: AccessMode = AccessMode.NORMAL
     bypassed_masking: bool = False  # allowed only because an emergency mode bypasses MASQUE_PS
     status: int = 200  # 403 when refused
+
+    @property
+    def outcome(self) -> str:
+        """AuditEvent.outcome: 0 success, 4 refused by a rule (minor failure)."""
+        return "0" if self.allowed else "4"
+
+    @property
+    def outcome_desc(self) -> str:
+        return self.reason if self.allowed else f"{self.code}: {self.reason}"
 
     def raise_if_refused(self) -> None:
         """403 OperationOutcome with the decision's code when refused."""

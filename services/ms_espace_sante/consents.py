@@ -1,71 +1,61 @@
-"""A DMP's consents (access.PatientConsents) kept on its Patient resource, as extensions.
+"""What the DMP keeps per patient for the access rules: médecin traitant, blocked professionals, oppositions.
 
-The médecin traitant is the DMP's own extension (``dmp-medecin-traitant``, digest §4.5, carrying the
-professional's idNat_PS); the patient's blocked professionals and oppositions to the emergency modes
-have no published FHIR form (the patient side, next issue, sets them), so they are sandbox extensions.
+The patient sets them in Mon espace santé (the patient side is the next issue); the professional side
+enforces them now (access.py). :class:`PatientConsents` is JSON-serialisable (:meth:`to_dict`), so the store
+keeps it in one column or one extension; the médecin traitant also travels in the TD02 Patient's
+``dmp-medecin-traitant`` extension (:func:`medecin_traitant_extension`, :meth:`PatientConsents.of_patient`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
-from core.fhir.interactions import FhirContext
-from services.ms_espace_sante.access import AccessMode, PatientConsents
-from services.ms_espace_sante.spec import INS_NIA_SYSTEM, INS_NIR_SYSTEM
-from services.ms_espace_sante.store import DmpStore
-
-DMP_EXT = "https://interop.esante.gouv.fr/ig/fhir/dmp/StructureDefinition"
-MEDECIN_TRAITANT = f"{DMP_EXT}/dmp-medecin-traitant"
-SANDBOX_EXT = "https://sandbox.esante.local/fhir/StructureDefinition"
-BLOCKED = f"{SANDBOX_EXT}/dmp-blocked-professional"  # valueIdentifier: idNat_PS
-OPPOSED_MODE = f"{SANDBOX_EXT}/dmp-opposed-access-mode"  # valueCode: bris_de_glace | centre_15
-ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
+ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
+INS_NIR_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
+MEDECIN_TRAITANT_EXT = "https://interop.esante.gouv.fr/ig/fhir/dmp/StructureDefinition/dmp-medecin-traitant"
 
 
-def _id_nat_ps(extension: Mapping[str, Any]) -> str | None:
-    for key in ("valueIdentifier", "valueReference"):
-        value = extension.get(key)
-        ident = value.get("identifier") if key == "valueReference" and isinstance(value, dict) else value
-        if isinstance(ident, dict) and isinstance(ident.get("value"), str):
-            return ident["value"]
-    return None
+def medecin_traitant_extension(id_nat_ps: str) -> dict:
+    """The TD02 ``dmp-medecin-traitant`` extension of a DMP Patient (value type U: a Reference by idNat_PS)."""
+    return {"url": MEDECIN_TRAITANT_EXT, "valueReference": {"identifier": {"system": ID_NAT_PS_SYSTEM,
+                                                                            "value": id_nat_ps}}}
 
 
-def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
-    """The consents a DMP Patient carries."""
-    ins = next((i.get("value") for i in patient.get("identifier") or ()
-                if i.get("system") in (INS_NIR_SYSTEM, INS_NIA_SYSTEM)), "")
-    extensions = [e for e in patient.get("extension") or () if isinstance(e, dict)]
-    traitant = next((_id_nat_ps(e) for e in extensions if e.get("url") == MEDECIN_TRAITANT), None)
-    blocked = frozenset(v for e in extensions if e.get("url") == BLOCKED and (v := _id_nat_ps(e)))
-    opposed = {e.get("valueCode") for e in extensions if e.get("url") == OPPOSED_MODE}
-    return PatientConsents(ins=ins, medecin_traitant=traitant, blocked=blocked,
-                           opposes_bris_de_glace=AccessMode.BRIS_DE_GLACE.value in opposed,
-                           opposes_centre_15=AccessMode.CENTRE_15.value in opposed)
+@dataclass(frozen=True)
+class PatientConsents:
+    """What the store keeps per DMP for the access rules (set by the patient side, next issue).
 
+    JSON-serialisable through :meth:`to_dict` / :meth:`from_dict`, so it fits one column or one extension.
+    """
 
-def consent_extensions(consents: PatientConsents) -> list[dict]:
-    """The extensions :func:`consents_of` reads back (the seed and the patient side write them)."""
-    found = []
-    if consents.medecin_traitant:
-        found.append({"url": MEDECIN_TRAITANT, "valueReference": {
-            "identifier": {"system": ID_NAT_PS, "value": consents.medecin_traitant}}})
-    found += [{"url": BLOCKED, "valueIdentifier": {"system": ID_NAT_PS, "value": v}} for v in sorted(consents.blocked)]
-    for mode in (AccessMode.BRIS_DE_GLACE, AccessMode.CENTRE_15):
-        if consents.opposes(mode):
-            found.append({"url": OPPOSED_MODE, "valueCode": mode.value})
-    return found
+    ins: str
+    medecin_traitant: str | None = None  # idNat_PS of the patient's médecin traitant
+    blocked: frozenset[str] = frozenset()  # idNat_PS of the professionals the patient blocked
+    opposes_bris_de_glace: bool = False
+    opposes_centre_15: bool = False
 
+    def opposes(self, mode: str) -> bool:
+        """Whether the patient opposed the access mode ``mode`` (an AccessMode value)."""
+        return {"bris_de_glace": self.opposes_bris_de_glace, "centre_15": self.opposes_centre_15}.get(str(mode), False)
 
-def consents_for(store: DmpStore, conn: Connection, ctx: FhirContext, document: Mapping[str, Any]) -> PatientConsents:
-    """The consents of the DMP a stored DocumentReference belongs to (``subject`` = ``Patient/<id>``)."""
-    ref = (document.get("subject") or {}).get("reference", "")
-    found = store.api.store.current(conn, tenant=ctx.tenant, rtype="Patient", rid=ref.split("/", 1)[1]) \
-        if ref.startswith("Patient/") else None
-    if found is None or found[1]:
-        return PatientConsents(ins="")
-    return consents_of(json.loads(found[0].body))
+    def to_dict(self) -> dict[str, Any]:
+        return {"ins": self.ins, "medecin_traitant": self.medecin_traitant, "blocked": sorted(self.blocked),
+                "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15}
+
+    @classmethod
+    def of_patient(cls, patient: Mapping[str, Any], stored: Mapping[str, Any] | None = None) -> PatientConsents:
+        """The consents of a DMP Patient: INS and médecin traitant from the resource, the rest from ``stored``."""
+        ins = next((i.get("value") for i in patient.get("identifier") or () if i.get("system") == INS_NIR_SYSTEM), "")
+        ext = next((e for e in patient.get("extension") or () if e.get("url") == MEDECIN_TRAITANT_EXT), {})
+        gp = ((ext.get("valueReference") or {}).get("identifier") or {}).get("value")
+        return cls.from_dict({**(stored or {}), "ins": ins, "medecin_traitant": gp or (stored or {}).get(
+            "medecin_traitant")})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PatientConsents:
+        return cls(ins=data["ins"], medecin_traitant=data.get("medecin_traitant"),
+                   blocked=frozenset(data.get("blocked") or ()),
+                   opposes_bris_de_glace=bool(data.get("opposes_bris_de_glace")),
+                   opposes_centre_15=bool(data.get("opposes_centre_15")))

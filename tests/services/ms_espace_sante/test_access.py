@@ -14,13 +14,14 @@ from services.ms_espace_sante.access import (
     VISIBILITY_SYSTEM,
     AccessMode,
     DocumentMeta,
-    PatientConsents,
     decide,
     decide_record,
+    mode_coding,
     parse_access_mode,
     visible,
 )
 from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.consents import PatientConsents, medecin_traitant_extension
 from services.ms_espace_sante.habilitations import (
     DEFAULT_MATRIX,
     EHPAD_PLAN,
@@ -211,3 +212,14 @@ def test_unknown_access_mode_is_400(value):
         parse_access_mode(value)
     assert err.value.status == 400 and err.value.code == MesCode.BAD_ACCESS_MODE
     assert err.value.expression == ["X-Access-Mode"] and "bris_de_glace" in err.value.diagnostics
+
+
+def test_consents_of_a_dmp_patient_and_audit_helpers():
+    patient = {"resourceType": "Patient", "identifier": [{"system": "urn:oid:1.2.250.1.213.1.4.8", "value": INS}],
+               "extension": [medecin_traitant_extension(GP)]}
+    record = PatientConsents.of_patient(patient, {"blocked": [OTHER], "opposes_centre_15": True})
+    assert record == PatientConsents(ins=INS, medecin_traitant=GP, blocked=frozenset({OTHER}), opposes_centre_15=True)
+    assert mode_coding(C15)["code"] == "centre_15"
+    refused = decide(pro(OTHER), MASKED, mode=NORMAL, patient_record=RECORD)
+    assert (refused.outcome, refused.outcome_desc.split(":")[0]) == ("4", "MES-0203")
+    assert decide(pro(GP), MASKED, mode=NORMAL, patient_record=RECORD).outcome == "0"
