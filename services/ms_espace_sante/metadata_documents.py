@@ -142,8 +142,10 @@ def _context(p: Problems, doc: dict, where: str, vs: ValueSets, simplified: bool
     if context is None:
         return
     at = f"{where}.context"
-    period = get(p, context, "period", at, dict, "a Period", required=None if simplified else "period.start, the "
-                 "date of the act")
+    period = context.get("period")
+    if period != {}:  # an empty period is reported as its missing start
+        period = get(p, context, "period", at, dict, "a Period", required=None if simplified else "period.start, "
+                     "the date of the act")
     if period is not None:
         check_date(p, period, "start", f"{at}.period", required=None if simplified else "the date of the act")
         check_date(p, period, "end", f"{at}.period")
