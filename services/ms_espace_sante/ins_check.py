@@ -188,7 +188,11 @@ async def confirm_ins(peer: InsClient, *, ins: str, traits: dict, system: str = 
         raise _unavailable(f"HTTP {response.status_code}")
     result, checked, patient = _parts(answer)
     status, expected = checked.get("ins", ("not-found", None))
-    if status == "not-found":
+    held = [i for i in (patient or {}).get("identifier") or [] if isinstance(i, dict) and i.get("use") != "old"]
+    if status in ("match", "mismatch") and any(i.get("system") == NIA for i in held):
+        p.add(MesCode.PROVISIONAL_IDENTITY, "INSi holds this identity under a NIA, a provisional matricule: it "
+              "cannot feed the DMP until a NIR is attributed.", where, issue="business-rule")
+    elif status == "not-found":
         p.add(MesCode.INS_UNKNOWN, f"INSi knows no identity with the INS {ins!r}: check it, or retrieve the "
               "INS from INSi (traits search) before feeding.", where, issue="not-found")
     elif status == "former":
@@ -197,10 +201,6 @@ async def confirm_ins(peer: InsClient, *, ins: str, traits: dict, system: str = 
     elif status == "mismatch":
         p.add(MesCode.INS_UNKNOWN, f"INSi holds this matricule with another key or OID than {system}|{ins}.",
               where, issue="not-found")
-    held = [i for i in (patient or {}).get("identifier") or [] if isinstance(i, dict) and i.get("use") != "old"]
-    if not p and any(i.get("system") == NIA for i in held):
-        p.add(MesCode.PROVISIONAL_IDENTITY, "INSi holds this identity under a NIA, a provisional matricule: it "
-              "cannot feed the DMP until a NIR is attributed.", where, issue="business-rule")
     if not p:
         for name, (trait_status, _) in checked.items():
             if name != "ins" and trait_status == "mismatch":
