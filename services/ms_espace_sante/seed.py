@@ -1,9 +1,10 @@
 """Seeding a tenant: one DMP (a Patient) per persona with a NIR-based INS (DESIGN.md "Personas").
 
 The real DMP exists for everyone covered by the Assurance Maladie; here a persona's record is a Patient
-carrying the INS only (the DMP gives professionals no identity traits: digest §4.5), active, attached to
-Mon espace santé. Patients without an INS or with a NIA (provisional) get no record, so feeding one is
-refused. Loaded through the kernel's bulk loader, skipping what the tenant holds.
+carrying the INS and the persona's traits (INSi confirms them on every feed; the LPS must not display
+traits coming from the DMP: digest §4.5), active, attached to Mon espace santé, with its médecin
+traitant. Patients without an INS or with a NIA (provisional) get no record, so feeding one is refused.
+Loaded through the kernel's bulk loader, skipping what the tenant holds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from core.app import Census, Counts, Seeder, SeedRequest
 from core.population.model import Patient
 from core.population.personas import personas
+from services.ms_espace_sante.access import PatientConsents
+from services.ms_espace_sante.records import consent_extensions
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 from services.ms_espace_sante.store import DmpStore
 
@@ -22,11 +25,16 @@ def dmp_patient(patient: Patient) -> dict | None:
     """The DMP Patient of a persona, or None when it has no NIR-based INS."""
     if patient.ins is None or patient.ins.is_nia:
         return None
+    consents = PatientConsents(ins=patient.ins.value, medecin_traitant=getattr(patient, "medecin_traitant", None))
     return {
         "resourceType": "Patient", "id": f"dmp-{patient.id}",
+        "extension": [{"url": ATTACHED_TO_MES, "valueBoolean": True}, *consent_extensions(consents)],
         "identifier": [{"system": INS_NIR_SYSTEM, "value": patient.ins.value}],
         "active": True,
-        "extension": [{"url": ATTACHED_TO_MES, "valueBoolean": True}],
+        # the traits the DMP was opened with: what INSi confirms on every feed (ins_check.confirm_ins)
+        "name": [{"use": "official", "family": patient.birth_name, "given": list(patient.first_names)}],
+        "gender": {"M": "male", "F": "female"}[patient.sex],
+        "birthDate": patient.birth_date,
     }
 
 

@@ -19,9 +19,10 @@ from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
-from services.ms_espace_sante import access, dmp_status, publish, retrieval, transactions
-from services.ms_espace_sante.consents import consents_for
+from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, transactions
 from services.ms_espace_sante.deps import Caller, Settings, Store
+from services.ms_espace_sante.feeding import confirm_patient
+from services.ms_espace_sante.records import consents_for
 from services.ms_espace_sante.settings import FHIR_PATH
 from services.ms_espace_sante.submission import parse_submission
 
@@ -38,7 +39,7 @@ async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - MsE
 
 
 @router.get("/metadata")
-async def metadata(request: Request, store: Store) -> Response:
+async def capability(request: Request, store: Store) -> Response:
     """CapabilityStatement: the resource types and search parameters served here."""
     ctx = store.context(request)
     body_ = capability_statement(store.fhir.spec, ctx.base, title="Mon espace santé / DMP (sandbox)",
@@ -51,10 +52,10 @@ async def metadata(request: Request, store: Store) -> Response:
 async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
     ctx = store.context(request)
-    sub = parse_submission(await read_body(request, settings), max_document_bytes=settings.max_document_bytes)
-    # INTEGRATION POINT (M2, metadata.py): validate each DocumentReference and List of ``sub`` (section 4.3
-    # metadata, value sets, size/hash of sub's Binaries) and confirm the subject's INS through INSi, here,
-    # before the write transaction (the INS check is an async peer call).
+    document = await read_body(request, settings)
+    sub = parse_submission(document, max_document_bytes=settings.max_document_bytes)  # shape, first problem
+    checked = metadata.check_submission(document, max_document_bytes=settings.max_document_bytes)  # every problem
+    await confirm_patient(request, store, ctx, checked.patient, "Bundle.entry")
     # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
 
     def write() -> list:
@@ -71,8 +72,8 @@ async def simplified_publish(request: Request, user: Caller, store: Store, setti
     ctx = store.context(request)
     resource = await read_body(request, settings)
     documents = publish.check_publish(resource, max_document_bytes=settings.max_document_bytes)
-    # INTEGRATION POINT (M2, metadata.py): validate the DocumentReference (section 4.3, value sets, the
-    # size/hash of ``documents`` when given) and the subject's INS through INSi, before the write.
+    checked = metadata.check_simplified_publish(resource, max_document_bytes=settings.max_document_bytes)
+    await confirm_patient(request, store, ctx, checked.patient, "DocumentReference.subject")
     # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
 
     def write():  # noqa: ANN202

@@ -16,7 +16,9 @@ from gateway.registry import ServiceSpec
 from tests.services.pro_sante_connect import support as psc_support
 
 PUBLIC = psc_support.PUBLIC
-SPECS = [*psc_support.SPECS, ServiceSpec("ms-espace-sante", "services.ms_espace_sante.app:create_app",
+SPECS = [*psc_support.SPECS, ServiceSpec("ins-teleservice", "services.ins_teleservice.app:create_app",
+                                         "services.ins_teleservice.settings:InsTeleserviceSettings"),
+         ServiceSpec("ms-espace-sante", "services.ms_espace_sante.app:create_app",
                                          "services.ms_espace_sante.settings:MsEspaceSanteSettings")]
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 ADRUN_INS = "275126322074974"  # persona adrun-zoe: a qualified NIR-based INS, so a DMP

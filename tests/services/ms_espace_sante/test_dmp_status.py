@@ -9,7 +9,7 @@ async def test_a_persona_with_a_nir_ins_has_a_dmp_attached_to_mon_espace_sante(d
     answer = await dmp.get("/Patient", params={"identifier": f"{INS_SYSTEM}|{ADRUN_INS}"})
     assert answer.status_code == 200 and answer.json()["total"] == 1
     patient = answer.json()["entry"][0]["resource"]
-    assert patient["active"] is True and "name" not in patient  # no identity traits from the DMP
+    assert patient["active"] is True and patient["birthDate"] == "1975-12-31"  # the traits INSi confirms
     assert patient["extension"][0]["url"].endswith("/dmp-rattachement-mes")
 
 

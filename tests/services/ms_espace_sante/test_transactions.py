@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.services.ms_espace_sante.support import ADRUN_INS, location_id, provide_bundle
+from core.fhir.interactions import FhirContext
+from tests.services.ms_espace_sante.support import ADRUN_INS, location_id, provide_bundle, simplified
 
 
 async def test_a_submission_is_stored_and_answered_entry_by_entry(dmp):
@@ -35,9 +36,9 @@ async def test_a_submission_is_stored_and_answered_entry_by_entry(dmp):
 async def test_a_refused_bundle_stores_nothing(dmp):
     before = dmp.counts()
     bundle = provide_bundle(documents=(b"ok", b"also ok"))
-    bundle["entry"][2]["resource"]["date"] = "not-a-date"  # the second document fails FHIR validation
+    bundle["entry"][2]["resource"]["date"] = "not-a-date"  # the second document fails validation
     answer = await dmp.post("", bundle)
-    assert answer.status_code == 400, answer.text
+    assert answer.status_code == 422 and "MES-0103" in answer.text, answer.text
     assert dmp.counts() == before
     unknown = provide_bundle(ins="299999999999999")
     answer = await dmp.post("", unknown)
@@ -133,3 +134,20 @@ async def test_hostile_shapes_with_a_valid_token_are_4xx(dmp):
         assert 400 <= answer.status_code < 500, answer.text
     after = dmp.counts()
     assert after.get("DocumentReference", 0) - before.get("DocumentReference", 0) == stored
+
+
+async def test_the_ins_is_confirmed_with_insi_on_every_feed(dmp):
+    """The DMP's traits are sent to INSi: once they differ from INSi's, feeding is 422 and stores nothing."""
+    store = dmp.store()
+    assert (await dmp.post("", provide_bundle())).status_code == 200
+    ctx = FhirContext(tenant=dmp.tenant, base=f"http://sandbox.test/t/{dmp.tenant}/ms-espace-sante/fhir")
+    with store.db.write() as conn:
+        patient = store.patient_by_ins(conn, ctx, ADRUN_INS)
+        body = {**json.loads(patient.body), "birthDate": "1975-12-30"}
+        store.api.store.replace(conn, tenant=dmp.tenant, resource=body, rid=patient.rid,
+                                current_version=patient.version)
+    before = dmp.counts()
+    for path, body in (("", provide_bundle()), ("/DocumentReference", simplified())):
+        answer = await dmp.post(path, body)
+        assert answer.status_code == 422 and "MES-0116" in answer.text, answer.text
+    assert dmp.counts() == before

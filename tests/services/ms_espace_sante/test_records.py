@@ -1,11 +1,11 @@
-"""A DMP's consents live on its Patient as extensions, and retrieval enforces them (consents.py)."""
+"""A DMP's consents live on its Patient as extensions, and retrieval enforces them (records.py)."""
 
 from __future__ import annotations
 
 import json
 
 from services.ms_espace_sante.access import PatientConsents
-from services.ms_espace_sante.consents import consent_extensions, consents_of
+from services.ms_espace_sante.records import consent_extensions, consents_of
 from tests.services.ms_espace_sante.support import ADRUN_INS, INS_SYSTEM, provide_bundle
 
 

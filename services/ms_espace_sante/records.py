@@ -1,0 +1,70 @@
+"""A DMP's consents as the store keeps them: extensions of its Patient resource (read for access.py).
+
+The médecin traitant is the DMP's own extension (``dmp-medecin-traitant``, digest §4.5, carrying the
+professional's idNat_PS); the patient's blocked professionals and oppositions to the emergency modes
+have no published FHIR form (the patient side, next issue, sets them), so they are sandbox extensions.
+:func:`consents_for` gives the :class:`PatientConsents` of the DMP a stored DocumentReference belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from core.fhir.interactions import FhirContext
+from services.ms_espace_sante.access import PatientConsents
+from services.ms_espace_sante.spec import INS_NIA_SYSTEM, INS_NIR_SYSTEM
+from services.ms_espace_sante.store import DmpStore
+
+MEDECIN_TRAITANT = "https://interop.esante.gouv.fr/ig/fhir/dmp/StructureDefinition/dmp-medecin-traitant"
+SANDBOX_EXT = "https://sandbox.esante.local/fhir/StructureDefinition"
+BLOCKED = f"{SANDBOX_EXT}/dmp-blocked-professional"  # valueIdentifier: idNat_PS
+OPPOSED_MODE = f"{SANDBOX_EXT}/dmp-opposed-access-mode"  # valueCode: bris_de_glace | centre_15
+ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
+MODES = ("bris_de_glace", "centre_15")
+
+
+def _id_nat_ps(extension: Mapping[str, Any]) -> str | None:
+    for key in ("valueIdentifier", "valueReference"):
+        value = extension.get(key)
+        ident = value.get("identifier") if key == "valueReference" and isinstance(value, dict) else value
+        if isinstance(ident, dict) and isinstance(ident.get("value"), str):
+            return ident["value"]
+    return None
+
+
+def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
+    """The consents a DMP Patient carries."""
+    ins = next((i.get("value") for i in patient.get("identifier") or ()
+                if isinstance(i, dict) and i.get("system") in (INS_NIR_SYSTEM, INS_NIA_SYSTEM)), "")
+    extensions = [e for e in patient.get("extension") or () if isinstance(e, dict)]
+    traitant = next((_id_nat_ps(e) for e in extensions if e.get("url") == MEDECIN_TRAITANT), None)
+    blocked = frozenset(v for e in extensions if e.get("url") == BLOCKED and (v := _id_nat_ps(e)))
+    opposed = {e.get("valueCode") for e in extensions if e.get("url") == OPPOSED_MODE}
+    return PatientConsents(ins=ins, medecin_traitant=traitant, blocked=blocked,
+                           opposes_bris_de_glace="bris_de_glace" in opposed, opposes_centre_15="centre_15" in opposed)
+
+
+def consent_extensions(consents: PatientConsents) -> list[dict]:
+    """The extensions :func:`consents_of` reads back (the seed and the patient side write them)."""
+    found = []
+    if consents.medecin_traitant:
+        found.append({"url": MEDECIN_TRAITANT, "valueReference": {
+            "identifier": {"system": ID_NAT_PS, "value": consents.medecin_traitant}}})
+    found += [{"url": BLOCKED, "valueIdentifier": {"system": ID_NAT_PS, "value": v}} for v in sorted(consents.blocked)]
+    opposed = {"bris_de_glace": consents.opposes_bris_de_glace, "centre_15": consents.opposes_centre_15}
+    found += [{"url": OPPOSED_MODE, "valueCode": mode} for mode in MODES if opposed[mode]]
+    return found
+
+
+def consents_for(store: DmpStore, conn: Connection, ctx: FhirContext, document: Mapping[str, Any]) -> PatientConsents:
+    """The consents of the DMP a stored DocumentReference belongs to (``subject`` = ``Patient/<id>``)."""
+    ref = (document.get("subject") or {}).get("reference", "")
+    found = store.api.store.current(conn, tenant=ctx.tenant, rtype="Patient", rid=ref.split("/", 1)[1]) \
+        if isinstance(ref, str) and ref.startswith("Patient/") else None
+    if found is None or found[1]:
+        return PatientConsents(ins="")
+    return consents_of(json.loads(found[0].body))
