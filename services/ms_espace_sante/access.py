@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.audit import Access, PatientRef
 from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, Principal
 from services.ms_espace_sante.codes import MesCode
@@ -213,3 +214,19 @@ def visible(principal: Principal, documents: Iterable[Mapping[str, Any]], *, mod
     """The search hits ``principal`` may see (refused ones left out, as the real DMP leaves them out)."""
     return [d for d in documents
             if decide(principal, d, mode=mode, patient_record=patient_record, matrix=matrix).allowed]
+
+
+def decide_audit_search(principal: Principal) -> Decision:
+    """``GET AuditEvent``: the traces are the patient's; professionals and software get 403 MES-0208."""
+    if isinstance(principal, Patient):
+        return Decision(True, "the patient's own traces")
+    return refuse(MesCode.AUDIT_FORBIDDEN, "AuditEvents are the patient's: professionals and software may not "
+                  "search them (the patient reads them in Mon espace santé).", AccessMode.NORMAL)
+
+
+def trace(decision: Decision, *, action: str, subtype: str, patient: PatientRef,
+          entities: tuple[str, ...] = (), query: str | None = None) -> Access:
+    """The core/audit ``Access`` of a decision: its mode as purposeOfEvent, outcome 0 or 4 with the reason."""
+    return Access(action, subtype, patient=patient, entities=entities, query=query,  # type: ignore[arg-type]
+                  outcome=decision.outcome, outcome_desc=decision.outcome_desc,  # type: ignore[arg-type]
+                  purpose=mode_coding(decision.mode))

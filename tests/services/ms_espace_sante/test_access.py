@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from core.audit import PatientRef, audit_event
 from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, System
 from services.ms_espace_sante.access import (
@@ -15,9 +17,11 @@ from services.ms_espace_sante.access import (
     AccessMode,
     DocumentMeta,
     decide,
+    decide_audit_search,
     decide_record,
     mode_coding,
     parse_access_mode,
+    trace,
     visible,
 )
 from services.ms_espace_sante.codes import MesCode
@@ -223,3 +227,33 @@ def test_consents_of_a_dmp_patient_and_audit_helpers():
     refused = decide(pro(OTHER), MASKED, mode=NORMAL, patient_record=RECORD)
     assert (refused.outcome, refused.outcome_desc.split(":")[0]) == ("4", "MES-0203")
     assert decide(pro(GP), MASKED, mode=NORMAL, patient_record=RECORD).outcome == "0"
+
+
+def test_audit_search_is_the_patients():
+    assert decide_audit_search(pro()).code == MesCode.AUDIT_FORBIDDEN
+    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None, scopes=frozenset(),
+                 tenant="default")
+    assert decide_audit_search(me).allowed
+
+
+def test_trace_of_a_decision_is_a_valid_audit_event():
+    decision = decide(pro(OTHER), MASKED, mode=C15, patient_record=RECORD)
+    access = trace(decision, action="R", subtype="ITI-68", patient=PatientRef(INS, reference="Patient/dmp-x"),
+                   entities=("DocumentReference/d1",))
+    event = audit_event(pro(OTHER), access, source="ms-espace-sante")
+    assert event["purposeOfEvent"][0]["coding"][0]["code"] == "centre_15" and event["outcome"] == "0"
+    refused = trace(decide(pro(OTHER), MASKED, mode=NORMAL, patient_record=RECORD), action="R", subtype="ITI-68",
+                    patient=PatientRef(INS))
+    assert refused.outcome == "4" and refused.outcome_desc.startswith("MES-0203")
+
+
+CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "pdsm"
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="the conformance examples are not on this machine")
+def test_the_pdsm_example_author_is_read():
+    example = json.loads((CONFORMANCE / "DocumentReference-doc-x-id.json").read_text(encoding="utf-8"))
+    meta = DocumentMeta.of(example)
+    assert meta.authors == {AUTHOR} and meta.classes == {"11"} and meta.types == {"11488-4"}
+    masked = {**example, "securityLabel": [{"coding": [{"system": VISIBILITY_SYSTEM, "code": "MASQUE_PS"}]}]}
+    assert code_of(pro(AUTHOR), masked) is None and code_of(pro(OTHER), masked) == MesCode.MASKED
