@@ -3,7 +3,7 @@
 A service adds :data:`AUDIT_EVENT` to its ``FhirSpec`` resources, builds an :class:`Audit` over its
 ``FhirApi`` and database, and calls ``await audit.record(ctx, principal, access)`` (or
 :meth:`Audit.write` on the request's own write connection, so a rejected request leaves no trace of a
-write that did not happen). See docs/kernel.md "Audit" and events.py for the shape of the events.
+write that did not happen). The events' shape: events.py and docs/ms-espace-sante.md "Traces (AuditEvent)".
 """
 
 from core.audit.events import Access, PatientRef, audit_event
