@@ -1,9 +1,13 @@
-"""core/audit: AuditEvents built from principals, validated, stored and found by patient, mode, agent."""
+"""core/audit: AuditEvents built from principals, validated, stored and found by patient, mode, agent.
+
+The store tests run on SQLite and, when SANDBOX_TEST_POSTGRES_URL is set, PostgreSQL (one tenant per test).
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import uuid
 from urllib.parse import parse_qsl
 
 import pytest
@@ -23,28 +27,31 @@ MODE = {"system": "https://mos.esante.gouv.fr/NOS/TRE_R248-ModeAcces/FHIR/TRE-R2
 PRO = Practitioner(id_nat_ps="899700218896", rpps="99700218896", given_name="ROBERT", family_name="SPECIALISTE",
                    profession="10", specialty=None, organisations=(), client_id="lps-demo", scopes=frozenset(),
                    tenant="t1")
-CTX = FhirContext(tenant="t1", base="http://sandbox.test/t/t1/demo/fhir")
 
 
 @pytest.fixture
-def audit():
+def audit(database_url):
+    """An Audit over a demo FHIR spec, with ``audit.ctx`` a tenant of its own holding Patient/p1."""
+    tenant = f"t-{uuid.uuid4().hex[:12]}"
     spec = FhirSpec(resources=[AUDIT_EVENT, ResourceSpec("Patient", params=(
         SearchParam("identifier", "token", "Patient.identifier"),))], name="demo")
-    db = Database("sqlite://", "audittest", MetaData())
+    db = Database(database_url, "audittest", MetaData())
     api = FhirApi(spec, fhir_tables(db.metadata, "audittest"))
     db.create_all()
     with db.write() as conn:
-        api.store.create(conn, tenant="t1", rid="p1", resource={
+        api.store.create(conn, tenant=tenant, rid="p1", resource={
             "resourceType": "Patient", "identifier": [{"system": INS_NIR_OID, "value": INS}]})
-    yield Audit(api, db, "demo")
+    trail = Audit(api, db, "demo")
+    trail.ctx = FhirContext(tenant=tenant, base=f"http://sandbox.test/t/{tenant}/demo/fhir")  # type: ignore[attr-defined]
+    yield trail
     db.dispose()
 
 
 def search(audit: Audit, query: str) -> list[dict]:
     with audit.db.read() as conn:
         req = audit.api.search_engine.parse("AuditEvent", parse_qsl(query))
-        return [json.loads(s.body) for s in
-                audit.api.search_engine.run(conn, tenant="t1", req=req, base_urls=CTX.base_urls).matches]
+        found = audit.api.search_engine.run(conn, tenant=audit.ctx.tenant, req=req, base_urls=audit.ctx.base_urls)
+        return [json.loads(s.body) for s in found.matches]
 
 
 def retrieval(**kw) -> Access:
@@ -83,9 +90,9 @@ def test_other_principals_and_rest_type():
 
 
 async def test_record_stores_a_valid_event_found_by_patient_identifier(audit):
-    stored = await audit.record(CTX, PRO, retrieval())
+    stored = await audit.record(audit.ctx, PRO, retrieval())
     assert stored.rtype == "AuditEvent" and stored.version == 1
-    await audit.record(CTX, PRO, Access("E", "ITI-67", patient=PatientRef("1" * 15), query="status=current"))
+    await audit.record(audit.ctx, PRO, Access("E", "ITI-67", patient=PatientRef("1" * 15), query="status=current"))
     found = search(audit, f"patient.identifier={INS_NIR_OID}|{INS}")
     assert [e["id"] for e in found] == [stored.rid]
     assert len(search(audit, f"entity-identifier={INS_NIR_OID}|{INS}")) == 1
@@ -97,11 +104,11 @@ async def test_record_stores_a_valid_event_found_by_patient_identifier(audit):
 
 def test_write_joins_the_request_transaction(audit):
     with pytest.raises(RuntimeError), audit.db.write() as conn:
-        audit.write(conn, CTX, PRO, retrieval())
+        audit.write(conn, audit.ctx, PRO, retrieval())
         raise RuntimeError("the request's write failed")
     assert search(audit, "action=R") == []
     with audit.db.atomic():
-        audit.write_own(CTX, PRO, retrieval(outcome="4", outcome_desc="MES-0203 masked"))
+        audit.write_own(audit.ctx, PRO, retrieval(outcome="4", outcome_desc="MES-0203 masked"))
     refused = search(audit, "outcome=4")
     assert refused[0]["outcomeDesc"] == "MES-0203 masked"
 
