@@ -1,13 +1,15 @@
 """The resource types and search parameters Mon espace santé stores in the kernel's FHIR store (digest §4.2).
 
-DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes) and Patient
-(one per DMP, answered by TD02). Every parameter is an indexed column (core/fhir/index.py); the ITI-67
+DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes), Patient
+(one per DMP, answered by TD02) and AuditEvent (core/audit: the traces of every access). Every
+parameter is an indexed column (core/fhir/index.py); the ITI-67
 and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
 and publish.py check the PDSm rules first, then call the kernel store on one connection.
 """
 
 from __future__ import annotations
 
+from core.audit import AUDIT_EVENT
 from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
 
 INS_NIR_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
@@ -57,4 +59,4 @@ PATIENT = ResourceSpec("Patient", params=(
 
 
 def dmp_spec() -> FhirSpec:
-    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT], name="ms-espace-sante")
+    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, AUDIT_EVENT], name="ms-espace-sante")

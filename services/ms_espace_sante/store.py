@@ -7,10 +7,11 @@ refused request stores nothing) and the URLs a tenant's resources are known by.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from core.audit import Audit
 from core.db import Database
 from core.fhir.interactions import FhirApi, FhirContext
 from core.fhir.router import FhirService
@@ -21,6 +22,10 @@ from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 @dataclass
 class DmpStore:
     fhir: FhirService
+    audit: Audit = field(init=False)  # the AuditEvents of every access (core/audit), in this store
+
+    def __post_init__(self) -> None:
+        self.audit = Audit(self.fhir.api, self.fhir.db, self.fhir.spec.name)
 
     @property
     def api(self) -> FhirApi:

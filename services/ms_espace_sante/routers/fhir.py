@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core import jsonbody
+from core.audit import PatientRef
 from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
-from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, transactions
+from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, traces, transactions
 from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.feeding import confirm_patient
 from services.ms_espace_sante.records import consents_for
@@ -52,15 +53,18 @@ async def capability(request: Request, store: Store) -> Response:
 async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
     ctx = store.context(request)
+    mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     document = await read_body(request, settings)
     sub = parse_submission(document, max_document_bytes=settings.max_document_bytes)  # shape, first problem
     checked = metadata.check_submission(document, max_document_bytes=settings.max_document_bytes)  # every problem
     await confirm_patient(request, store, ctx, checked.patient, "Bundle.entry")
-    # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
+    ins = checked.patient.value if checked.patient else None
 
     def write() -> list:
         with store.db.write() as conn:
-            return transactions.provide(store, conn, ctx, sub)
+            results = transactions.provide(store, conn, ctx, sub)
+            store.audit.write(conn, ctx, user, traces.write_access("ITI-65", results, ins, mode))
+            return results
 
     results = await run_in_threadpool(write)
     return Response(json.dumps(transactions.response_bundle(results), ensure_ascii=False), media_type=FHIR_JSON)
@@ -70,15 +74,18 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
 async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
     ctx = store.context(request)
+    mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     resource = await read_body(request, settings)
     documents = publish.check_publish(resource, max_document_bytes=settings.max_document_bytes)
     checked = metadata.check_simplified_publish(resource, max_document_bytes=settings.max_document_bytes)
     await confirm_patient(request, store, ctx, checked.patient, "DocumentReference.subject")
-    # INTEGRATION POINT (M3, access.py / core/audit): the write decision for ``user`` and its AuditEvent.
+    ins = checked.patient.value if checked.patient else None
 
     def write():  # noqa: ANN202
         with store.db.write() as conn:
-            return publish.publish(store, conn, ctx, resource, documents)
+            result = publish.publish(store, conn, ctx, resource, documents)
+            store.audit.write(conn, ctx, user, traces.write_access("ITI-105", [result], ins, mode))
+            return result
 
     return respond(await run_in_threadpool(write))
 
@@ -96,8 +103,10 @@ async def retrieve_document(request: Request, user: Caller, store: Store, rid: s
         found = retrieval.fetch(store, conn, ctx, rid)
         record = consents_for(store, conn, ctx, found.document)
     decision = access.decide(user, found.document, mode=mode, patient_record=record)
-    # INTEGRATION POINT (M3, core/audit): the retrieval's AuditEvent (user, document, decision.mode, outcome),
-    # allowed or refused, written here before answering.
+    patient = PatientRef(ins=record.ins or None, reference=found.document.get("subject", {}).get("reference"))
+    await store.audit.record(ctx, user, access.trace(decision, action="R", subtype="ITI-68", patient=patient,
+                                                     entities=(f"DocumentReference/{found.document.get('id')}",
+                                                               f"Binary/{rid}")))
     decision.raise_if_refused()
     if retrieval.representation(request.headers.get("accept"), found.content_type) == "fhir":
         return Response(json.dumps(found.binary, ensure_ascii=False), media_type=FHIR_JSON)
@@ -108,5 +117,19 @@ async def retrieve_document(request: Request, user: Caller, store: Store, rid: s
 async def check_dmp(request: Request, user: Caller, store: Store) -> Response:
     """TD02 DMP status: Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS> (no entry: no DMP)."""
     ctx = store.context(request)
+    mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
+    params = request.query_params.multi_items()
+    identifier = dmp_status.check_query(params)
     with store.db.read() as conn:
-        return respond(dmp_status.dmp_status(store, conn, ctx, request.query_params.multi_items()))
+        result = dmp_status.dmp_status(store, conn, ctx, params)
+    await store.audit.record(ctx, user, traces.status_access(identifier, result, request.url.query, mode))
+    return respond(result)
+
+
+@router.get("/AuditEvent", responses=outcomes())
+async def audit_events(request: Request, user: Caller, store: Store) -> Response:
+    """The access traces are the patient's (Mon espace santé, next issue): 403 MES-0208 to professionals."""
+    access.decide_audit_search(user).raise_if_refused()
+    ctx = store.context(request)
+    with store.db.read() as conn:  # reached by a patient principal only, once the citizen login exists
+        return respond(store.api.search(conn, ctx, "AuditEvent", request.query_params.multi_items()))
