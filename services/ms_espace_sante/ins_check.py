@@ -19,7 +19,7 @@ import httpx
 
 from core.errors import SandboxError
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.metadata_common import Problems
+from services.ms_espace_sante.metadata_common import Problems, items
 
 NIR = "urn:oid:1.2.250.1.213.1.4.8"
 NIA = "urn:oid:1.2.250.1.213.1.4.9"
@@ -58,10 +58,10 @@ def _check_ins(p: Problems, system: object, value: object, where: str) -> Patien
 
 
 def _reliability(p: Problems, patient: dict, where: str) -> None:
-    for k, ext in enumerate(patient.get("extension") or []):
+    for k, ext in enumerate(items(patient.get("extension"))):
         if not isinstance(ext, dict) or ext.get("url") != RELIABILITY:
             continue
-        for sub in ext.get("extension") or []:
+        for sub in items(ext.get("extension")):
             if isinstance(sub, dict) and sub.get("url") == "identityStatus":
                 status = (sub.get("valueCoding") or {}).get("code") if isinstance(sub.get("valueCoding"), dict) \
                     else None
@@ -142,13 +142,16 @@ def _unavailable(why: str) -> SandboxError:
 
 def _parts(body: dict) -> tuple[str | None, dict[str, tuple[str, str | None]], dict | None]:
     result, traits, patient = None, {}, None
-    for param in body.get("parameter") or []:
+    for param in items(body.get("parameter")):
+        if not isinstance(param, dict):
+            continue
         if param.get("name") == "result":
             result = param.get("valueCode")
         elif param.get("name") == "patient":
             patient = param.get("resource")
         elif param.get("name") == "trait":
-            parts = {x.get("name"): x.get("valueCode", x.get("valueString")) for x in param.get("part") or []}
+            parts = {x.get("name"): x.get("valueCode", x.get("valueString")) for x in items(param.get("part"))
+                     if isinstance(x, dict)}
             traits[str(parts.get("name"))] = (str(parts.get("status")), parts.get("expected"))
     return result, traits, patient
 
@@ -188,7 +191,8 @@ async def confirm_ins(peer: InsClient, *, ins: str, traits: dict, system: str = 
         raise _unavailable(f"HTTP {response.status_code}")
     result, checked, patient = _parts(answer)
     status, expected = checked.get("ins", ("not-found", None))
-    held = [i for i in (patient or {}).get("identifier") or [] if isinstance(i, dict) and i.get("use") != "old"]
+    patient = patient if isinstance(patient, dict) else None
+    held = [i for i in items((patient or {}).get("identifier")) if isinstance(i, dict) and i.get("use") != "old"]
     if status in ("match", "mismatch") and any(i.get("system") == NIA for i in held):
         p.add(MesCode.PROVISIONAL_IDENTITY, "INSi holds this identity under a NIA, a provisional matricule: it "
               "cannot feed the DMP until a NIR is attributed.", where, issue="business-rule")

@@ -18,7 +18,7 @@ from core.errors import SandboxError
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.documents import decode_data
 from services.ms_espace_sante.ins_check import PatientIns
-from services.ms_espace_sante.metadata_common import Problems
+from services.ms_espace_sante.metadata_common import Problems, items
 from services.ms_espace_sante.metadata_documents import CheckedDocument, check_bytes, check_document
 from services.ms_espace_sante.metadata_lists import check_folder, check_submission_set, entry_items
 from services.ms_espace_sante.spec import MHD_LIST_TYPES
@@ -62,7 +62,7 @@ def check_simplified_publish(doc: object, *, max_document_bytes: int = NO_LIMIT,
     """An ITI-105 DocumentReference: metadata, and ``size``/``hash`` (when given) against ``attachment.data``."""
     p = Problems()
     checked = check_document(p, doc, "DocumentReference", vs=valuesets, simplified=True)
-    for k, content in enumerate(doc.get("content") or [] if isinstance(doc, dict) else []):
+    for k, content in enumerate(items(doc.get("content")) if isinstance(doc, dict) else []):
         attachment = content.get("attachment") if isinstance(content, dict) else None
         if isinstance(attachment, dict) and isinstance(attachment.get("data"), str):
             where = f"DocumentReference.content[{k}].attachment"
@@ -94,7 +94,8 @@ def _sort(bundle: object) -> tuple[list[dict], dict[str, list[int]]]:
     roles: dict[str, list[int]] = {"submissionset": [], "folder": [], "DocumentReference": [], "Binary": [],
                                    "PATCH": [], "List": []}
     for i, entry in enumerate(entries):
-        if (entry.get("request") or {}).get("method") == "PATCH":
+        request = entry.get("request")
+        if isinstance(request, dict) and request.get("method") == "PATCH":
             roles["PATCH"].append(i)
             continue
         rtype = entry["resource"].get("resourceType")
@@ -134,7 +135,7 @@ def check_submission(bundle: object, *, valuesets: ValueSets | None = None,
                   "becomes superseded through relatesTo and its PATCH entry).", f"{where}.status")
         patients.append((f"{where}.subject", checked.patient))
         found: list[int] = []
-        for k, content in enumerate(doc.get("content") if isinstance(doc.get("content"), list) else []):
+        for k, content in enumerate(items(doc.get("content"))):
             attachment = content.get("attachment") if isinstance(content, dict) else None
             if not isinstance(attachment, dict) or not isinstance(attachment.get("url"), str):
                 continue

@@ -28,6 +28,17 @@ ISSUE_TYPES = {MesCode.MISSING_ELEMENT: "required", MesCode.MALFORMED_ELEMENT: "
                MesCode.UNKNOWN_CODE_SYSTEM: "code-invalid", MesCode.RETIRED_CODE: "code-invalid"}
 
 
+def items(value: object) -> list:
+    """``value`` if it is a list, else no items (its type is reported where it is required)."""
+    return value if isinstance(value, list) else []
+
+
+def type_codes(ident: object) -> list[str]:
+    """The ``type.coding[].code`` of an Identifier (entryUUID, uniqueId), whatever its shape."""
+    kind = ident.get("type") if isinstance(ident, dict) else None
+    return [c.get("code") for c in items(kind.get("coding")) if isinstance(c, dict)] if isinstance(kind, dict) else []
+
+
 class Problems:
     """The problems found in one request, raised together as one OperationOutcome (one issue each)."""
 

@@ -30,7 +30,9 @@ from services.ms_espace_sante.metadata_common import (
     contained_by_id,
     extensions,
     get,
+    items,
     local_target,
+    type_codes,
 )
 from services.ms_espace_sante.valuesets import ValueSets, bundled
 
@@ -52,7 +54,7 @@ class CheckedDocument:
 
 def professional_id(p: Problems, resource: dict, where: str, contained: dict[str, dict]) -> str | None:
     """The idNat_PS of a contained Practitioner / PractitionerRole (an RPPS gives '8' + RPPS)."""
-    for k, ident in enumerate(resource.get("identifier") or []):
+    for k, ident in enumerate(items(resource.get("identifier"))):
         if isinstance(ident, dict) and isinstance(ident.get("value"), str) and ident["value"]:
             if ident.get("system") == IDNAT_PS:
                 return ident["value"]
@@ -171,8 +173,7 @@ def check_document(p: Problems, doc: object, where: str, *, vs: ValueSets | None
                  required=f"the document's uniqueId ({URI} | urn:oid:...)")
     unique = check_uri_identifier(p, master, f"{where}.masterIdentifier") if master is not None else None
     for k, ident in enumerate(get(p, doc, "identifier", where, list, "an array of Identifiers") or []):
-        kinds = [c.get("code") for c in ((ident.get("type") or {}).get("coding") or [])] \
-            if isinstance(ident, dict) and isinstance(ident.get("type"), dict) else []
+        kinds = type_codes(ident)
         value = check_uri_identifier(p, ident, f"{where}.identifier[{k}]")
         if value and "uniqueId" in kinds and unique and value != unique:
             p.add(MesCode.INVALID_VALUE, f"{where}.identifier[{k}] (uniqueId) {value[:80]!r} differs from "
@@ -237,7 +238,7 @@ def check_document(p: Problems, doc: object, where: str, *, vs: ValueSets | None
             else:
                 p.malformed(f"{at}.format", "a Coding with a system and a code")
     _context(p, doc, where, vs, simplified)
-    source = (doc.get("context") or {}).get("sourcePatientInfo") if isinstance(doc.get("context"), dict) else None
+    source = doc["context"].get("sourcePatientInfo") if isinstance(doc.get("context"), dict) else None
     if source is not None:
         target = local_target(p, source, f"{where}.context.sourcePatientInfo", contained, ("Patient",))
         found = contained_patient_ins(p, target, f"{where}.context.sourcePatientInfo") if target else None

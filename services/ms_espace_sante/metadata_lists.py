@@ -22,6 +22,7 @@ from services.ms_espace_sante.metadata_common import (
     extensions,
     get,
     local_target,
+    type_codes,
 )
 from services.ms_espace_sante.metadata_documents import professional_id
 from services.ms_espace_sante.valuesets import ValueSets, bundled
@@ -42,8 +43,7 @@ def _identifiers(p: Problems, resource: dict, where: str) -> None:
             p.malformed(at, "an Identifier with a value")
             continue
         value = ident["value"]
-        kinds = [c.get("code") for c in ((ident.get("type") or {}).get("coding") or [])] \
-            if isinstance(ident.get("type"), dict) else []
+        kinds = type_codes(ident)
         if "uniqueId" in kinds and not OID_URN.fullmatch(value):
             p.add(MesCode.INVALID_VALUE, f"{at} (uniqueId) {value[:80]!r} must be urn:oid:<OID> for a List.",
                   f"{at}.value")

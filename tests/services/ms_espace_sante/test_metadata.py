@@ -266,3 +266,28 @@ def test_a_simplified_publish_checks_its_inline_bytes():
     doc["content"][0]["attachment"]["size"] = len(base64.b64decode(doc["content"][0]["attachment"]["data"])) + 1
     assert problems(check_simplified_publish, doc) == [
         (MesCode.SIZE_MISMATCH, "DocumentReference.content[0].attachment.size")]
+
+
+def _paths(node, prefix=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield (*prefix, index)
+            yield from _paths(value, (*prefix, index))
+
+
+def test_any_element_of_another_json_type_is_an_outcome_never_a_crash(td2):
+    for path in list(_paths(td2)):
+        for value in (None, 1, True, "x", [], {}, [None], {"a": 1}):
+            bundle = copy.deepcopy(td2)
+            node = bundle
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            try:
+                check_submission(bundle)
+            except SandboxError as exc:
+                assert exc.outcome()["issue"], path
