@@ -25,7 +25,7 @@ def dmp_patient(patient: Patient) -> dict | None:
     """The DMP Patient of a persona, or None when it has no NIR-based INS."""
     if patient.ins is None or patient.ins.is_nia:
         return None
-    consents = PatientConsents(ins=patient.ins.value, medecin_traitant=getattr(patient, "medecin_traitant", None))
+    consents = PatientConsents(ins=patient.ins.value, medecin_traitant=patient.medecin_traitant)
     return {
         "resourceType": "Patient", "id": f"dmp-{patient.id}",
         "extension": [{"url": ATTACHED_TO_MES, "valueBoolean": True}, *consent_extensions(consents)],

@@ -24,3 +24,10 @@ async def test_other_queries_are_400(dmp):
                    {"identifier": f"http://other|{ADRUN_INS}"}):
         answer = await dmp.get("/Patient", params=params)
         assert answer.status_code == 400 and "MES-0015" in answer.text, params
+
+
+async def test_the_dmp_names_the_personas_medecin_traitant(dmp):
+    answer = await dmp.get("/Patient", params={"identifier": f"{INS_SYSTEM}|{ADRUN_INS}"})
+    extensions = answer.json()["entry"][0]["resource"]["extension"]
+    traitant = next(e for e in extensions if e["url"].endswith("/dmp-medecin-traitant"))
+    assert traitant["valueReference"]["identifier"]["value"] == "899799000015"  # dr-leroy

@@ -72,3 +72,11 @@ async def test_a_masked_document_is_403_to_another_physician_but_not_in_an_emerg
     assert emergency.status_code == 200 and emergency.content == PDF
     bad_mode = await other.get(url, headers={"x-access-mode": "whenever"})
     assert bad_mode.status_code == 400 and "MES-0201" in bad_mode.text
+
+
+async def test_another_tenant_never_sees_a_document(dmp):
+    url = await stored_url(dmp)
+    other = await Dmp.login(dmp.http)  # the same professional in another tenant
+    rid = url.rsplit("/", 1)[1]
+    assert (await other.get(f"/Binary/{rid}")).status_code == 404
+    assert (await dmp.get(url, headers={"authorization": f"Bearer {other.token}"})).status_code == 401
