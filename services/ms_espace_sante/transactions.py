@@ -77,7 +77,11 @@ def _replacements(store: DmpStore, conn: Connection, ctx: FhirContext, sub: Subm
                                    "point to DocumentReference/<its id>.", issue="not-found", expression=[where])
             stored = current[0]
             body = json.loads(stored.body)
-            if body.get("status") != "current" or rid in found:
+            if rid in found:
+                raise SandboxError(422, MesCode.BAD_REPLACEMENT_PATCH, f"Two DocumentReferences of this bundle "
+                                   f"replace DocumentReference/{rid}: a document is replaced by one other.",
+                                   expression=[where])
+            if body.get("status") != "current":
                 raise already_superseded(rid, where)
             found[rid] = Replaced(rid, stored.version, body, i)
     return found
