@@ -28,6 +28,14 @@ class MesCode(StrEnum):
     BAD_PATIENT_QUERY = "MES-0015"  # 400: TD02 Patient search takes identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>
     WRONG_RESOURCE_TYPE = "MES-0016"  # 400: the body is not the resource type this endpoint takes
     UNKNOWN_PATIENT = "MES-0017"  # 422: the document's subject names no patient with a DMP here
+    # MES-003x: metadata updates (updates.py, routers/updates.py: PATCH of status, securityLabel, isArchived)
+    UPDATE_ELEMENT_FORBIDDEN = "MES-0030"  # 405: the patch changes another element than those three
+    UPDATE_NOT_FOUND = "MES-0031"  # 404: the identifier (or id) names no stored DocumentReference
+    UPDATE_AMBIGUOUS = "MES-0032"  # 412: the identifier names several DocumentReferences
+    UPDATE_FORBIDDEN = "MES-0033"  # 403: this professional may not make this change (author, médecin traitant)
+    UPDATE_TRANSITION = "MES-0034"  # 422: a status change the document lifecycle forbids (digest §4.7)
+    BAD_UPDATE_QUERY = "MES-0035"  # 400: the conditional PATCH takes one identifier=<system>|<value>
+    BAD_ARCHIVE_FLAG = "MES-0036"  # 422: pdsm-ext-is-archived twice, or without a valueBoolean
 
     # MES-01xx: metadata validation, value sets, the INS check (metadata*.py, valuesets/, ins_check.py)
     MISSING_ELEMENT = "MES-0101"  # 422: a metadata element the PDSm/MHD profile requires is absent or empty
