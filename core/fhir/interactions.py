@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import parse_qsl
 
 from sqlalchemy import Connection
+from sqlalchemy.sql import ColumnElement
 
 from core.codes import Code
 from core.digits import MAX_INT, ascii_digits, bounded_int
@@ -160,10 +162,11 @@ class FhirApi:
         return lambda offset: self.pages.url(ctx.base, PageCursor(req.rtype, query, offset), tenant=ctx.tenant)
 
     def search(self, conn: Connection, ctx: FhirContext, rtype: str, params: list[tuple[str, str]], *,
-               self_url: str | None = None) -> FhirResult:
+               self_url: str | None = None, extra: Sequence[ColumnElement] = ()) -> FhirResult:
+        """A searchset; ``extra`` SQL clauses (SearchEngine.criterion) narrow it, ``total`` and links included."""
         self.resource_spec(rtype, "search-type")
         req = self.search_engine.parse(rtype, params, lenient=ctx.lenient)
-        result = self.search_engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls)
+        result = self.search_engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls, extra=extra)
         return FhirResult(200, searchset(ctx.base, req, result, page_url=self._page_url(ctx, req), self_url=self_url))
 
     def page(self, conn: Connection, ctx: FhirContext, params: list[tuple[str, str]], self_url: str) -> FhirResult:

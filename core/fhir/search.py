@@ -11,6 +11,7 @@ system-level search over several types (``_type``). The value clauses are in :mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, false, func, not_, or_, select
@@ -289,8 +290,21 @@ class SearchEngine:
         return and_(*clauses)
 
     # running -------------------------------------------------------------------------------------
-    def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...]) -> SearchResult:
-        where = self.where(tenant, req, base_urls)
+    def criterion(self, tenant: str, rtype: str, raw_name: str, value: str,
+                  base_urls: tuple[str, ...] = ()) -> ColumnElement:
+        """The SQL of one criterion (``name[:modifier]``, value) of ``rtype``, for a caller's own ``extra`` clauses.
+
+        A service composes these (with ``or_``/``and_``) into filters the query syntax cannot say, such as an
+        access rule "not masked, or authored by the caller", and hands them to :meth:`run` as ``extra``.
+        """
+        if not self._known(rtype, raw_name):
+            raise ValueError(f"{rtype} declares no search parameter {raw_name!r}")
+        return self._criterion(tenant, rtype, raw_name, value, base_urls, self.t.res.c.rid)
+
+    def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...],
+            extra: Sequence[ColumnElement] = ()) -> SearchResult:
+        """One page of ``req``; ``extra`` clauses (a service's own filter) narrow it, total and paging included."""
+        where = [*self.where(tenant, req, base_urls), *extra]
         total = None
         if req.total != "none" or req.summary_count:
             total = conn.execute(self.count_query(req, where)).scalar_one()
