@@ -19,6 +19,12 @@ IS_ARCHIVED = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/p
 READ_ONLY = frozenset({"read", "search-type"})
 WRITTEN = READ_ONLY | {"create"}  # by ITI-65 / ITI-105 only, through the PDSm rules (no generic create route)
 
+# the contained resources a DocumentReference's authors name, and the Practitioner a contained PractitionerRole
+# names (access.author_ids reads the same ones)
+_AUTHOR_REFS = "%context.author.reference"
+AUTHORS = (f"DocumentReference.contained.where(('#' + id) in ({_AUTHOR_REFS} | %context.contained.where(('#' + id) "
+           f"in {_AUTHOR_REFS}).practitioner.reference))")
+
 DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("patient", "reference", "DocumentReference.subject", targets=("Patient",)),
     SearchParam("subject", "reference", "DocumentReference.subject", targets=("Patient",)),
@@ -37,6 +43,14 @@ DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("relatesto", "reference", "DocumentReference.relatesTo.target", targets=("DocumentReference",)),
     SearchParam("relation", "token", "DocumentReference.relatesTo.code"),
     SearchParam("isArchived", "token", f"DocumentReference.extension('{IS_ARCHIVED}').value"),
+    SearchParam("period-start", "date", "DocumentReference.context.period.start"),
+    SearchParam("period-end", "date", "DocumentReference.context.period.end"),
+    # author.given / author.family / author.identifier (routers/search.py rewrites the chain): the authors are
+    # contained resources, which the kernel's chaining cannot reach, so their names and ids are indexed here
+    SearchParam("author-given", "string", f"{AUTHORS}.name.given"),
+    SearchParam("author-family", "string", f"{AUTHORS}.name.family"),
+    SearchParam("author-identifier", "token", f"DocumentReference.author.identifier | {AUTHORS}.identifier | "
+                f"{AUTHORS}.practitioner.identifier"),
 ), interactions=WRITTEN)
 
 LIST = ResourceSpec("List", params=(
