@@ -28,6 +28,9 @@ class MesCode(StrEnum):
     BAD_PATIENT_QUERY = "MES-0015"  # 400: TD02 Patient search takes identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>
     WRONG_RESOURCE_TYPE = "MES-0016"  # 400: the body is not the resource type this endpoint takes
     UNKNOWN_PATIENT = "MES-0017"  # 422: the document's subject names no patient with a DMP here
+    SEARCH_PARAM_MISSING = "MES-0020"  # 400: ITI-67/ITI-66 without a mandatory parameter (patient, status, code)
+    SEARCH_ONE_PATIENT = "MES-0021"  # 400: the patient parameter names more than one patient, or has a modifier
+    SEARCH_LIST_CODE = "MES-0022"  # 400: ITI-66 code is not MHDlistTypes submissionset or folder
     # MES-003x: metadata updates (updates.py, routers/updates.py: PATCH of status, securityLabel, isArchived)
     UPDATE_ELEMENT_FORBIDDEN = "MES-0030"  # 405: the patch changes another element than those three
     UPDATE_NOT_FOUND = "MES-0031"  # 404: the identifier (or id) names no stored DocumentReference
