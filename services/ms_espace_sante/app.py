@@ -14,11 +14,13 @@ from core.db import Database
 from core.fhir.router import FhirService
 from core.settings import ServiceSettings
 from services.ms_espace_sante.banner import banner
-from services.ms_espace_sante.routers import fhir
+from services.ms_espace_sante.habilitations import load_matrix
+from services.ms_espace_sante.routers import fhir, updates
 from services.ms_espace_sante.seed import make_census, make_seeder
 from services.ms_espace_sante.settings import FHIR_PATH, mes_settings
 from services.ms_espace_sante.spec import dmp_spec
 from services.ms_espace_sante.store import DmpStore
+from services.ms_espace_sante.valuesets import ValueSets, parse_extra_codes
 
 TITLE = "Mon espace santé / DMP (sandbox)"
 
@@ -27,10 +29,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     settings = mes_settings(settings)
     db = Database(settings.resolved_database_url, prefix=settings.package)
     # the kernel's store, search and tables; its generic routes are not installed (routers/fhir.py)
-    store = DmpStore(FhirService(dmp_spec(), db, settings, path=FHIR_PATH, title=TITLE))
+    store = DmpStore(FhirService(dmp_spec(), db, settings, path=FHIR_PATH, title=TITLE),
+                     valuesets=ValueSets(parse_extra_codes(settings.extra_codes)),
+                     matrix=load_matrix(settings.habilitations_file))
     app = create_service_app(settings, db, title=TITLE, seed=make_seeder(store), census=make_census(store),
                              banner=banner(), description="Document sharing for professionals (PDSm / IHE "
                              "MHD): ITI-65, ITI-105, ITI-68, DMP status (TD02), behind Pro Santé Connect.")
     app.state.dmp = store
     app.include_router(fhir.router)
+    app.include_router(updates.router)
     return app

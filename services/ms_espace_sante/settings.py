@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 
 from core.settings import ServiceSettings
+from services.ms_espace_sante.habilitations import load_matrix
+from services.ms_espace_sante.valuesets import parse_extra_codes
 
 SLUG = "ms-espace-sante"
 FHIR_PATH = "/fhir"
@@ -17,6 +21,30 @@ class MsEspaceSanteSettings(ServiceSettings):
         description="Largest document (decoded bytes of one Binary or attachment.data) accepted; 413 MES-0007 "
                     "beyond. The request body may be up to 4/3 of it plus 1 MiB of metadata, and the gateway "
                     "caps every body at SANDBOX_MAX_BODY_BYTES (10 MiB): raise both for larger documents.")
+    extra_codes: str | None = Field(
+        None, description="Codes the bundled value sets lack, inline JSON or @<path> of a JSON file: "
+                          '{"<value set>": [{"system": ..., "code": ..., "display"?: ...}]} (valuesets/).')
+    habilitations_file: Path | None = Field(
+        None, description="A JSON habilitation matrix replacing the default one (habilitations.matrix_to_json "
+                          "prints the default as a starting point).")
+
+    @field_validator("extra_codes")
+    @classmethod
+    def _extra_codes(cls, value: str | None) -> str | None:
+        parse_extra_codes(value)  # ValueError naming what is wrong: the service does not start
+        return value
+
+    @field_validator("habilitations_file")
+    @classmethod
+    def _habilitations(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_matrix(value)
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"MS_ESPACE_SANTE_HABILITATIONS_FILE {str(value)!r} is not a habilitation matrix "
+                                 f"({exc}): fix the file (a JSON list of rows, docs/ms-espace-sante.md) or unset "
+                                 "the variable for the default matrix.") from None
+        return value
 
     @property
     def max_request_bytes(self) -> int:

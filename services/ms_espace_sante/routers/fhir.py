@@ -56,7 +56,8 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     document = await read_body(request, settings)
     sub = parse_submission(document, max_document_bytes=settings.max_document_bytes)  # shape, first problem
-    checked = metadata.check_submission(document, max_document_bytes=settings.max_document_bytes)  # every problem
+    checked = metadata.check_submission(document, max_document_bytes=settings.max_document_bytes,
+                                     valuesets=store.valuesets)  # every problem
     await confirm_patient(request, store, ctx, checked.patient, "Bundle.entry")
     ins = checked.patient.value if checked.patient else None
 
@@ -77,7 +78,8 @@ async def simplified_publish(request: Request, user: Caller, store: Store, setti
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     resource = await read_body(request, settings)
     documents = publish.check_publish(resource, max_document_bytes=settings.max_document_bytes)
-    checked = metadata.check_simplified_publish(resource, max_document_bytes=settings.max_document_bytes)
+    checked = metadata.check_simplified_publish(resource, max_document_bytes=settings.max_document_bytes,
+                                               valuesets=store.valuesets)
     await confirm_patient(request, store, ctx, checked.patient, "DocumentReference.subject")
     ins = checked.patient.value if checked.patient else None
 
@@ -102,7 +104,7 @@ async def retrieve_document(request: Request, user: Caller, store: Store, rid: s
     with store.db.read() as conn:
         found = retrieval.fetch(store, conn, ctx, rid)
         record = consents_for(store, conn, ctx, found.document)
-    decision = access.decide(user, found.document, mode=mode, patient_record=record)
+    decision = access.decide(user, found.document, mode=mode, patient_record=record, matrix=store.matrix)
     patient = PatientRef(ins=record.ins or None, reference=found.document.get("subject", {}).get("reference"))
     await store.audit.record(ctx, user, access.trace(decision, action="R", subtype="ITI-68", patient=patient,
                                                      entities=(f"DocumentReference/{found.document.get('id')}",
