@@ -238,3 +238,24 @@ async def test_each_update_is_traced_in_its_transaction_and_a_refusal_leaves_no_
     assert event["agent"][0]["who"]["identifier"]["value"] == psc_support.ROBERT
     assert {"reference": f"DocumentReference/{fed.rid}"} in [e["what"] for e in event["entity"]]
     assert event["entity"][0]["what"]["identifier"]["value"] == support.ADRUN_INS
+
+
+@pytest.fixture
+async def pg_dmp(tmp_path, monkeypatch, postgres_url):
+    monkeypatch.setenv("MS_ESPACE_SANTE_DATABASE_URL", postgres_url)
+    async for http in support.sandbox(tmp_path):
+        assert http.gateway.state.services["ms-espace-sante"].app.state.db.engine.dialect.name == "postgresql"
+        yield await Dmp.login(http)
+
+
+async def test_an_update_and_a_refused_one_on_postgresql(pg_dmp):
+    dmp = pg_dmp
+    fed = await feed(dmp)
+    before = dmp.counts()
+    refused = await patch(dmp, fed.query, [{"op": "replace", "path": "/date", "value": "2020-01-01T00:00:00+01:00"}])
+    assert refused.status_code == 405 and dmp.counts() == before
+    answer = await patch(dmp, fed.query, [{"op": "replace", "path": "/status", "value": "entered-in-error"}],
+                         **{"if-match": 'W/"1"'})
+    assert answer.status_code == 200 and answer.headers["etag"] == 'W/"2"'
+    assert dmp.counts()["AuditEvent"] == before["AuditEvent"] + 1
+    assert (await dmp.get(fed.url)).status_code == 410
