@@ -1,0 +1,152 @@
+"""ITI-67 Find Document References and ITI-66 Find Document Lists (digest §4.2): the PDSm rules of a search.
+
+The kernel's search (core/fhir/search.py) parses and runs every parameter; this module adds what PDSm and
+the DMP require around it:
+
+- the mandatory parameters: ``patient`` or ``patient.identifier`` (one patient), ``status``, and for
+  ITI-66 ``code`` (submissionset | folder); 400 MES-0020 / MES-0021 / MES-0022 otherwise;
+- ``author.given`` / ``author.family`` / ``author.identifier``, chains onto the contained authors, become
+  the indexed ``author-*`` parameters (spec.py);
+- the patient's record-level decision (access.decide_record: blocked professional, refused mode): 403;
+- the caller's document filter, in SQL (:func:`document_filter`), so that ``total`` and the pages count
+  only what the caller may see: the habilitation matrix row (denied types, visible classes/types), masking
+  (MASQUE_PS, MASQUE_PSOCIAL for the ``*`` row) unless the caller is an author, the médecin traitant or in
+  an emergency mode, and deleted documents (``entered-in-error``), left out unless ``status`` names them
+  and then to their authors only. Each page is checked again with access.visible (never shows more).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import Connection, false, or_
+from sqlalchemy.sql import ColumnElement
+
+from core.errors import SandboxError
+from core.fhir.clauses import split_or
+from core.fhir.index import parse_reference
+from core.fhir.interactions import FhirContext
+from core.fhir.search import SearchEngine
+from core.oidc.principals import Practitioner
+from services.ms_espace_sante.access import (
+    CLASS_SYSTEM,
+    ID_NAT_PS_SYSTEM,
+    MASQUE_PS,
+    MASQUE_PSOCIAL,
+    AccessMode,
+    PatientConsents,
+)
+from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.habilitations import ANY, Matrix
+from services.ms_espace_sante.records import consents_of
+from services.ms_espace_sante.spec import MHD_LIST_TYPES
+from services.ms_espace_sante.store import DmpStore
+
+AUTHOR_CHAINS = {"author.given": "author-given", "author.family": "author-family",
+                 "author.identifier": "author-identifier"}
+PATIENT_PARAMS = ("patient", "patient.identifier")
+LIST_CODES = ("submissionset", "folder")
+DELETED = "entered-in-error"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The patient a search names: the DMP Patient's reference (None when there is no such DMP) and consents."""
+
+    reference: str | None
+    consents: PatientConsents
+
+
+def rewrite(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``author.family:exact=X`` -> ``author-family:exact=X``; every other parameter as sent."""
+    out = []
+    for name, value in params:
+        head, sep, modifier = name.partition(":")
+        out.append((AUTHOR_CHAINS.get(head, head) + sep + modifier, value))
+    return out
+
+
+def missing(what: str, names: str, example: str) -> SandboxError:
+    return SandboxError(400, MesCode.SEARCH_PARAM_MISSING, f"{what} requires {names}: add it, e.g. {example}.",
+                        issue="required", expression=[names.split(" ")[0]])
+
+
+def check_params(params: list[tuple[str, str]], transaction: str) -> tuple[str, str]:
+    """The one (name, value) naming the patient; 400 MES-0020/0021/0022 when a mandatory parameter is wrong."""
+    heads = [name.split(":", 1)[0] for name, _ in params]
+    patients = [(name, value) for name, value in params if name.split(".", 1)[0].split(":", 1)[0] == "patient"]
+    example = "patient.identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>&status=current"
+    if not patients:
+        raise missing(transaction, "patient or patient.identifier", example)
+    if "status" not in heads:
+        raise missing(transaction, "status", "status=current (current, superseded)")
+    if transaction == "ITI-66":
+        codes = [value for name, value in params if name == "code"]
+        if not codes:
+            raise missing(transaction, "code", f"code={MHD_LIST_TYPES}|submissionset (or |folder)")
+        for value in (v for code in codes for v in split_or(code)):
+            system, bar, code = value.rpartition("|")
+            if code not in LIST_CODES or (bar and system not in ("", MHD_LIST_TYPES)):
+                raise SandboxError(400, MesCode.SEARCH_LIST_CODE, f"ITI-66 code {value[:80]!r} is not a list type: "
+                                   f"use {MHD_LIST_TYPES}|submissionset or |folder.", expression=["code"])
+    name, value = patients[0]
+    if len(patients) > 1 or name not in PATIENT_PARAMS or len(split_or(value)) != 1 or not value:
+        raise SandboxError(400, MesCode.SEARCH_ONE_PATIENT, "A DMP search names one patient, once: patient=Patient/"
+                           "<id> or patient.identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>, without modifiers or "
+                           "comma-separated alternatives (search each patient apart).", expression=[name[:40]])
+    return name, value
+
+
+def find_patient(store: DmpStore, conn: Connection, ctx: FhirContext, name: str, value: str) -> Target:
+    """The DMP the search names (its consents), or an empty Target: no such DMP here (the search finds nothing)."""
+    engine = store.api.search_engine
+    if name == "patient.identifier":
+        req = engine.parse("Patient", [("identifier", value)])
+        req.count = 2
+        found = engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls).matches
+        if len(found) > 1:
+            raise SandboxError(400, MesCode.SEARCH_ONE_PATIENT, f"patient.identifier {value[:80]!r} names several "
+                               "patients: give the identifier's system (urn:oid:1.2.250.1.213.1.4.8|<INS>).",
+                               expression=[name])
+        stored = found[0] if found else None
+    else:
+        local = value[len(ctx.base) + 1:] if value.startswith(ctx.base + "/") else value
+        rtype, rid = parse_reference(local) if "/" in local else ("Patient", local)
+        current = store.api.store.current(conn, tenant=ctx.tenant, rtype="Patient", rid=rid) \
+            if rtype == "Patient" and rid and "://" not in local and len(rid) <= 64 else None
+        stored = current[0] if current is not None and not current[1] else None
+    if stored is None:
+        return Target(None, PatientConsents(ins=""))
+    return Target(f"Patient/{stored.rid}", consents_of(json.loads(stored.body)))
+
+
+def asks_deleted(params: list[tuple[str, str]]) -> bool:
+    return any(name == "status" and any(v.rpartition("|")[2] == DELETED for v in split_or(value))
+               for name, value in params)
+
+
+def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, *, mode: AccessMode,
+                    record: PatientConsents, matrix: Matrix, deleted: bool) -> list[ColumnElement]:
+    """SQL clauses keeping the DocumentReferences access.decide lets ``principal`` see (rules 4-5), not deleted."""
+    crit = partial(engine.criterion, tenant, "DocumentReference")
+    me = f"{ID_NAT_PS_SYSTEM}|{principal.id_nat_ps}"
+    row = matrix.for_profession(principal.profession)
+    assert row is not None  # decide_record refused an unknown profession already
+    clauses = [or_(crit("status:not", DELETED), crit("author-identifier", me)) if deleted
+               else crit("status:not", DELETED)]
+    if row.denied_types:
+        clauses.append(crit("type:not", ",".join(sorted(row.denied_types))))
+    if ANY not in row.classes:
+        options = []
+        if row.classes:  # access.DocumentMeta: a class coded in TRE_A03, or without a system
+            classes = (f"{system}|{code}" for code in sorted(row.classes) for system in (CLASS_SYSTEM, ""))
+            options.append(crit("category", ",".join(classes)))
+        if row.types:
+            options.append(crit("type", ",".join(sorted(row.types))))
+        clauses.append(or_(*options) if options else false())
+    hidden = {MASQUE_PS} | ({MASQUE_PSOCIAL} if row.profession == ANY else set())
+    if not mode.emergency and principal.id_nat_ps != record.medecin_traitant:
+        clauses.append(or_(crit("security-label:not", ",".join(sorted(hidden))), crit("author-identifier", me)))
+    return clauses
