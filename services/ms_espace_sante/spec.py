@@ -51,7 +51,7 @@ DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("author-family", "string", f"{AUTHORS}.name.family"),
     SearchParam("author-identifier", "token", f"DocumentReference.author.identifier | {AUTHORS}.identifier | "
                 f"{AUTHORS}.practitioner.identifier"),
-), interactions=WRITTEN)
+), interactions=WRITTEN | {"patch"})  # metadata updates (routers/updates.py)
 
 LIST = ResourceSpec("List", params=(
     SearchParam("patient", "reference", "List.subject", targets=("Patient",)),
