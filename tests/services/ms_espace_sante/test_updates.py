@@ -259,3 +259,9 @@ async def test_an_update_and_a_refused_one_on_postgresql(pg_dmp):
     assert answer.status_code == 200 and answer.headers["etag"] == 'W/"2"'
     assert dmp.counts()["AuditEvent"] == before["AuditEvent"] + 1
     assert (await dmp.get(fed.url)).status_code == 410
+
+
+async def test_the_capability_statement_names_the_patch_interaction(dmp):
+    statement = (await dmp.get("/metadata")).json()
+    resource = next(r for r in statement["rest"][0]["resource"] if r["type"] == "DocumentReference")
+    assert {"code": "patch"} in resource["interaction"]
