@@ -125,7 +125,8 @@ def plan(original: dict, patched: dict) -> Plan:
         if (code in new_visibility) != (code in visibility):
             changes.append(on if code in new_visibility else off)
     others = {lb for lb in _labels(original) if lb[1] not in (MASQUE_PS, INVISIBLE_PATIENT)}
-    if others != {lb for lb in _labels(patched) if lb[1] not in (MASQUE_PS, INVISIBLE_PATIENT)}:
+    if others != {lb for lb in _labels(patched) if lb[1] not in (MASQUE_PS, INVISIBLE_PATIENT)} or (
+            not changes and original.get("securityLabel") != patched.get("securityLabel")):  # displays, order
         changes.append("labels")
     was_archived, now_archived = archived_flag(original), archived_flag(patched)
     if was_archived != now_archived:

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from core.errors import SandboxError
+from services.ms_espace_sante import updates
 from tests.services.ms_espace_sante import support
 from tests.services.ms_espace_sante.support import Dmp, location_id, provide_bundle
 from tests.services.pro_sante_connect import support as psc_support
@@ -265,3 +267,39 @@ async def test_the_capability_statement_names_the_patch_interaction(dmp):
     statement = (await dmp.get("/metadata")).json()
     resource = next(r for r in statement["rest"][0]["resource"] if r["type"] == "DocumentReference")
     assert {"code": "patch"} in resource["interaction"]
+
+
+def label(code: str, system: str = VISIBILITY) -> dict:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+BASE = {"resourceType": "DocumentReference", "id": "d1", "status": "current",
+        "securityLabel": [label("N", CONFIDENTIALITY)]}
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"securityLabel": [label("N", CONFIDENTIALITY), label("MASQUE_PS")]}, ("mask",)),
+    ({"securityLabel": [label("N", CONFIDENTIALITY), label("INVISIBLE_PATIENT")]}, ("hide",)),
+    ({"securityLabel": [label("R", CONFIDENTIALITY)]}, ("labels",)),
+    ({"securityLabel": [{"coding": [{"system": CONFIDENTIALITY, "code": "N", "display": "normal"}]}]}, ("labels",)),
+    ({"extension": [{"url": IS_ARCHIVED, "valueBoolean": True}]}, ("archive",)),
+    ({"extension": [{"url": IS_ARCHIVED, "valueBoolean": False}]}, ()),
+    ({"status": "entered-in-error", "securityLabel": [label("N", CONFIDENTIALITY), label("MASQUE_PS")]},
+     ("delete", "mask")),
+    ({}, ()),
+])
+def test_plan_names_each_change(change, expected):
+    found = updates.plan(BASE, {**BASE, **change})
+    assert found.changes == expected
+    assert found.subtype == ("TD3.3" if len({updates.WHO[c][1] for c in expected}) != 1
+                             else updates.WHO[expected[0]][1])
+
+
+@pytest.mark.parametrize(("was", "now", "status"), [
+    ("current", "superseded", 422), ("superseded", "current", 422), ("entered-in-error", "current", 422),
+    ("current", "draft", 422), ("current", None, 422)])
+def test_plan_refuses_what_the_lifecycle_forbids(was, now, status):
+    patched = {**BASE, "status": now} if now else {k: v for k, v in BASE.items() if k != "status"}
+    with pytest.raises(SandboxError) as caught:
+        updates.plan({**BASE, "status": was}, patched)
+    assert caught.value.status == status and caught.value.code == "MES-0034"
