@@ -5,8 +5,9 @@ the DMP require around it:
 
 - the mandatory parameters: ``patient`` or ``patient.identifier`` (one patient), ``status``, and for
   ITI-66 ``code`` (submissionset | folder); 400 MES-0020 / MES-0021 / MES-0022 otherwise;
-- ``author.given`` / ``author.family`` / ``author.identifier``, chains onto the contained authors, become
-  the indexed ``author-*`` parameters (spec.py);
+- ``author.given`` / ``author.family`` / ``author.identifier`` (ITI-67) and ``source.given`` /
+  ``source.family`` (ITI-66), chains onto contained resources, become the indexed ``author-*`` /
+  ``source-*`` parameters (spec.py);
 - the patient's record-level decision (access.decide_record: blocked professional, refused mode): 403;
 - the caller's document filter, in SQL (:func:`document_filter`), so that ``total`` and the pages count
   only what the caller may see: the habilitation matrix row (denied types, visible classes/types), masking
@@ -44,8 +45,9 @@ from services.ms_espace_sante.records import consents_of
 from services.ms_espace_sante.spec import MHD_LIST_TYPES
 from services.ms_espace_sante.store import DmpStore
 
-AUTHOR_CHAINS = {"author.given": "author-given", "author.family": "author-family",
-                 "author.identifier": "author-identifier"}
+AUTHOR_CHAINS = {"author.given": "author-given", "author.family": "author-family",  # DocumentReference
+                 "author.identifier": "author-identifier",
+                 "source.given": "source-given", "source.family": "source-family"}  # List
 PATIENT_PARAMS = ("patient", "patient.identifier")
 LIST_CODES = ("submissionset", "folder")
 DELETED = "entered-in-error"

@@ -25,6 +25,10 @@ _AUTHOR_REFS = "%context.author.reference"
 AUTHORS = (f"DocumentReference.contained.where(('#' + id) in ({_AUTHOR_REFS} | %context.contained.where(('#' + id) "
            f"in {_AUTHOR_REFS}).practitioner.reference))")
 
+MHD_EXT = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/"
+SOURCES = ("List.contained.where(('#' + id) in (%context.source.reference | %context.contained.where(('#' + id) "
+           "in %context.source.reference).practitioner.reference))")
+
 DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("patient", "reference", "DocumentReference.subject", targets=("Patient",)),
     SearchParam("subject", "reference", "DocumentReference.subject", targets=("Patient",)),
@@ -62,6 +66,12 @@ LIST = ResourceSpec("List", params=(
     SearchParam("date", "date", "List.date"),
     SearchParam("title", "string", "List.title"),
     SearchParam("item", "reference", "List.entry.item", targets=("DocumentReference", "List")),
+    SearchParam("designationType", "token", f"List.extension('{MHD_EXT}ihe-designationType').value"),
+    SearchParam("sourceId", "token", f"List.extension('{MHD_EXT}ihe-sourceId').value"),
+    SearchParam("isArchived", "token", f"List.extension('{IS_ARCHIVED}').value"),
+    # source.given / source.family (routers/search.py rewrites the chain), as author.* above
+    SearchParam("source-given", "string", f"{SOURCES}.name.given"),
+    SearchParam("source-family", "string", f"{SOURCES}.name.family"),
 ), interactions=WRITTEN)
 
 BINARY = ResourceSpec("Binary", interactions=frozenset({"read", "create"}))

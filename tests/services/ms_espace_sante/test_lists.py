@@ -90,3 +90,13 @@ async def test_post_search_traces_and_blocking(dmp):
     kit = await as_professional(dmp, KIT_DOC)
     refused = await kit.get(SEARCH, params=[PATIENT, CURRENT, SETS], headers={"x-access-mode": "TRE_R248"})
     assert refused.status_code == 400 and "MES-0201" in refused.text
+
+
+@pytest.mark.parametrize(("param", "value"), [
+    ("designationType", "10"), ("sourceId", "urn:ietf:rfc:3986|urn:oid:1.2.250.1.999.42"),
+    ("source.family", "special"), ("isArchived:missing", "true")])
+async def test_pdsm_list_parameters(dmp, param, value):
+    submission, _ = await fed(dmp)
+    assert ids(await dmp.get(SEARCH, params=[PATIENT, CURRENT, SETS, (param, value)])) == [submission]
+    if not param.endswith(":missing"):
+        assert ids(await dmp.get(SEARCH, params=[PATIENT, CURRENT, SETS, (param, "nothing-like-it")])) == []
