@@ -3,6 +3,7 @@ who may make each change, the lifecycle, If-Match, the AuditEvent, and nothing s
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -303,3 +304,16 @@ def test_plan_refuses_what_the_lifecycle_forbids(was, now, status):
     with pytest.raises(SandboxError) as caught:
         updates.plan({**BASE, "status": was}, patched)
     assert caught.value.status == status and caught.value.code == "MES-0034"
+
+
+async def test_concurrent_updates_lose_nothing_on_postgresql(pg_dmp):
+    dmp = pg_dmp
+    fed = await feed(dmp)
+    answers = await asyncio.gather(
+        patch(dmp, fed.query, [{"op": "add", "path": "/securityLabel/-", "value": MASK}]),
+        patch(dmp, fed.query, [{"op": "add", "path": "/extension", "value": [{"url": IS_ARCHIVED,
+                                                                             "valueBoolean": True}]}]))
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {200, 409} and 200 in statuses, [a.text for a in answers]
+    assert all("FHIR-0020" in a.text for a in answers if a.status_code == 409)
+    assert stored(dmp, fed.rid)["meta"]["versionId"] == str(1 + statuses.count(200))
