@@ -112,7 +112,8 @@ async def retrieve_document(request: Request, user: Caller, store: Store, rid: s
     decision.raise_if_refused()
     if retrieval.representation(request.headers.get("accept"), found.content_type) == "fhir":
         return Response(json.dumps(found.binary, ensure_ascii=False), media_type=FHIR_JSON)
-    return Response(found.raw, media_type=found.content_type)
+    # the stored MIME type as is: media_type would append '; charset=utf-8' to a text/* document
+    return Response(found.raw, headers={"content-type": found.content_type})
 
 
 @router.get("/Patient", responses=outcomes())

@@ -80,3 +80,11 @@ async def test_another_tenant_never_sees_a_document(dmp):
     rid = url.rsplit("/", 1)[1]
     assert (await other.get(f"/Binary/{rid}")).status_code == 404
     assert (await dmp.get(url, headers={"authorization": f"Bearer {other.token}"})).status_code == 401
+
+
+async def test_a_text_document_keeps_its_mime_type_without_an_added_charset(dmp):
+    answer = await dmp.post("", provide_bundle(documents=(b"Compte rendu\n",), content_type="text/plain"))
+    assert answer.status_code == 200, answer.text
+    url = answer.json()["entry"][2]["response"]["location"].split("/_history/")[0]
+    answer = await dmp.get(url)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/plain"
