@@ -13,7 +13,9 @@ the DMP require around it:
   only what the caller may see: the habilitation matrix row (denied types, visible classes/types), masking
   (MASQUE_PS, MASQUE_PSOCIAL for the ``*`` row) unless the caller is an author, the médecin traitant or in
   an emergency mode, and deleted documents (``entered-in-error``), left out unless ``status`` names them
-  and then to their authors only. Each page is checked again with access.visible (never shows more).
+  and then to their authors only. Each page is screened again (:func:`screen`): every entry, matched or
+  brought by ``_include`` / ``_revinclude``, is a DocumentReference access.decide allows, a List or the
+  Patient of this DMP; nothing else (an AuditEvent is the patient's) leaves the service.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from services.ms_espace_sante.access import (
     MASQUE_PSOCIAL,
     AccessMode,
     PatientConsents,
+    author_ids,
+    decide,
 )
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.habilitations import ANY, Matrix
@@ -152,3 +156,24 @@ def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, 
     if not mode.emergency and principal.id_nat_ps != record.medecin_traitant:
         clauses.append(or_(crit("security-label:not", ",".join(sorted(hidden))), crit("author-identifier", me)))
     return clauses
+
+
+def screen(bundle: dict, principal: Practitioner, *, mode: AccessMode, target: Target, matrix: Matrix) -> dict:
+    """The searchset without the entries the caller may not see, included ones too (see the module doc)."""
+
+    def shown(resource: dict) -> bool:
+        rtype = resource.get("resourceType")
+        if rtype == "Patient":
+            return target.reference == f"Patient/{resource.get('id')}"
+        if rtype not in ("DocumentReference", "List") or target.reference is None:
+            return False
+        if (resource.get("subject") or {}).get("reference") != target.reference:
+            return False
+        if rtype == "List":
+            return True
+        if resource.get("status") == DELETED and principal.id_nat_ps not in author_ids(resource):
+            return False
+        return decide(principal, resource, mode=mode, patient_record=target.consents, matrix=matrix).allowed
+
+    bundle["entry"] = [e for e in bundle.get("entry", []) if shown(e.get("resource") or {})]
+    return bundle

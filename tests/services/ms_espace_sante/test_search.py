@@ -222,3 +222,20 @@ async def test_on_postgresql(postgres_url, tmp_path, monkeypatch):
         kit = await as_professional(dmp, KIT_DOC)
         found = await kit.get(SEARCH, params=[PATIENT, CURRENT, ("author.family", "biolog,specialiste")])
         assert ids(found) == sorted([plain, other]) and found.json()["total"] == 2
+
+
+async def test_included_resources_are_screened_too(dmp):
+    """_include / _revinclude bring no masked document, no AuditEvent (the patient's) and no other patient."""
+    plain = await feed(dmp)
+    hidden = await feed(dmp, masked)
+    await dmp.get(SEARCH, params=[PATIENT, CURRENT])  # an AuditEvent naming both documents
+    kit = await as_professional(dmp, KIT_DOC)
+    found = await kit.get(SEARCH, params=[PATIENT, CURRENT, ("_revinclude", "AuditEvent:entity"),
+                                          ("_include", "DocumentReference:patient"),
+                                          ("_revinclude", "DocumentReference:relatesto")])
+    kinds = [(e["resource"]["resourceType"], e["resource"]["id"]) for e in found.json()["entry"]]
+    assert ("DocumentReference", plain) in kinds and ("Patient", "dmp-adrun-zoe") in kinds
+    assert ("DocumentReference", hidden) not in kinds and not [k for k in kinds if k[0] == "AuditEvent"]
+    lists = await kit.get("/List", params=[PATIENT, CURRENT, ("code", "submissionset"), ("_include", "List:item")])
+    included = [e["resource"]["id"] for e in lists.json()["entry"] if e["search"]["mode"] == "include"]
+    assert plain in included and hidden not in included
