@@ -158,10 +158,20 @@ def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, 
     return clauses
 
 
-def screen(bundle: dict, principal: Practitioner, *, mode: AccessMode, target: Target, matrix: Matrix) -> dict:
-    """The searchset without the entries the caller may not see, included ones too (see the module doc)."""
+def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, principal: Practitioner, *,
+           mode: AccessMode, target: Target, matrix: Matrix) -> dict:
+    """The searchset without the entries the caller may not see, included ones too (see the module doc).
 
-    def shown(resource: dict) -> bool:
+    Each entry is judged on its stored resource, not on what ``_elements`` left of it in the bundle.
+    """
+    keys = [(r.get("resourceType"), r.get("id")) for r in (e.get("resource") or {} for e in bundle.get("entry", []))]
+    stored = {(s.rtype, s.rid): json.loads(s.body) for s in store.api.store.many(
+        conn, tenant=ctx.tenant, keys=[(t, i) for t, i in keys if isinstance(t, str) and isinstance(i, str)])}
+
+    def shown(entry_resource: dict) -> bool:
+        resource = stored.get((entry_resource.get("resourceType"), entry_resource.get("id")))
+        if resource is None:
+            return False
         rtype = resource.get("resourceType")
         if rtype == "Patient":
             return target.reference == f"Patient/{resource.get('id')}"

@@ -57,8 +57,9 @@ def run(request: Request, user, store, rtype: str, transaction: str,  # noqa: AN
                                        record=target.consents, matrix=store.matrix,
                                        deleted=search.asks_deleted(params)) if rtype == "DocumentReference" else ()
         result = store.api.search(conn, ctx, rtype, params, extra=extra)
-    # the SQL filter keeps what decide allows; every entry (included ones too) is screened all the same
-    bundle = search.screen(json.loads(result.body), user, mode=mode, target=target, matrix=store.matrix)
+        # the SQL filter keeps what decide allows; every entry (included ones too) is screened all the same
+        bundle = search.screen(store, conn, ctx, json.loads(result.body), user, mode=mode, target=target,
+                               matrix=store.matrix)
     result.body = json.dumps(bundle, ensure_ascii=False)
     return decision, target, result
 

@@ -239,3 +239,15 @@ async def test_included_resources_are_screened_too(dmp):
     lists = await kit.get("/List", params=[PATIENT, CURRENT, ("code", "submissionset"), ("_include", "List:item")])
     included = [e["resource"]["id"] for e in lists.json()["entry"] if e["search"]["mode"] == "include"]
     assert plain in included and hidden not in included
+
+
+async def test_elements_and_summary_count(dmp):
+    """Entries are judged on the stored document, not on what _elements left of it."""
+    plain = await feed(dmp)
+    await feed(dmp, masked)
+    kit = await as_professional(dmp, KIT_DOC)
+    found = await kit.get(SEARCH, params=[PATIENT, CURRENT, ("_elements", "type")])
+    assert ids(found) == [plain] and set(found.json()["entry"][0]["resource"]) <= {"resourceType", "id", "meta",
+                                                                                   "type"}
+    counted = await kit.get(SEARCH, params=[PATIENT, CURRENT, ("_summary", "count")])
+    assert counted.json()["total"] == 1 and not counted.json().get("entry")
