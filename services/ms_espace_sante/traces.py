@@ -1,8 +1,9 @@
 """The AuditEvents of the writes and of TD02 (core/audit ``Access``); reads are traced by access.trace.
 
-A write's trace is stored on the write's own connection, so a refused write leaves no trace of a write
-that did not happen ("every rejection stores nothing"); a retrieval or a DMP status check is traced
-whatever its outcome, in a transaction of its own.
+A write's trace is stored on the write's own connection, so a rejected write leaves no trace of a write
+that did not happen ("every rejection stores nothing"); a write an access rule refused (403) is traced
+with outcome 4 in a transaction of its own once rolled back (writes.py), as a refused retrieval is; a
+retrieval or a DMP status check is traced whatever its outcome, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from core.audit import Access, PatientRef
 from core.fhir.interactions import FhirResult
 from services.ms_espace_sante.access import AccessMode, mode_coding
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
+
+
+def written_documents(results: list[FhirResult]) -> list[dict]:
+    """One DocumentReference a write stored per DMP it names (its ``subject``): the records written to."""
+    found: dict[object, dict] = {}
+    for r in results:
+        if r.stored is not None and r.stored.rtype == "DocumentReference" and r.stored.body:
+            body = json.loads(r.stored.body)
+            found.setdefault((body.get("subject") or {}).get("reference"), body)
+    return list(found.values())
 
 
 def write_access(subtype: str, results: list[FhirResult], ins: str | None, mode: AccessMode) -> Access:

@@ -3,7 +3,7 @@
 The kernel's generic FHIR routes are not installed: a write goes through the PDSm rules of
 submission.py / transactions.py / publish.py, a read through retrieval.py / dmp_status.py; only
 ``/metadata`` is public. Each write is one database transaction (``DmpStore.db.write``) run in the
-thread pool: a refusal at any point stores nothing.
+thread pool: a refusal at any point stores nothing; one by an access rule (writes.py) is traced apart.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Path, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core import jsonbody
@@ -20,7 +19,7 @@ from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
-from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, traces, transactions
+from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, traces, transactions, writes
 from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.feeding import confirm_patient
 from services.ms_espace_sante.records import consents_for
@@ -28,7 +27,7 @@ from services.ms_espace_sante.settings import FHIR_PATH
 from services.ms_espace_sante.submission import parse_submission
 
 router = APIRouter(prefix=FHIR_PATH, tags=["FHIR"], responses=outcomes(400, 401, 403, 404, 413, 415))
-writes = outcomes(409, 422)
+WRITE_OUTCOMES = outcomes(409, 422)
 BINARY_ID = Path(description="The id in a DocumentReference's content.attachment.url.", max_length=64,
                  pattern="^[A-Za-z0-9.-]{1,64}$")
 
@@ -48,7 +47,7 @@ async def capability(request: Request, store: Store) -> Response:
     return Response(json.dumps(body_), media_type=FHIR_JSON)
 
 
-@router.post("", openapi_extra=body(BUNDLE), responses=writes)
+@router.post("", openapi_extra=body(BUNDLE), responses=WRITE_OUTCOMES)
 @router.post("/", include_in_schema=False)
 async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
@@ -64,14 +63,16 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
     def write() -> list:
         with store.db.write() as conn:
             results = transactions.provide(store, conn, ctx, sub)
+            for document in traces.written_documents(results):
+                writes.check_record(store, conn, ctx, user, document, mode=mode, subtype="ITI-65", ins=ins)
             store.audit.write(conn, ctx, user, traces.write_access("ITI-65", results, ins, mode))
             return results
 
-    results = await run_in_threadpool(write)
+    results = await writes.run_write(store, ctx, user, write)
     return Response(json.dumps(transactions.response_bundle(results), ensure_ascii=False), media_type=FHIR_JSON)
 
 
-@router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=writes)
+@router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=WRITE_OUTCOMES)
 async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
     ctx = store.context(request)
@@ -86,10 +87,12 @@ async def simplified_publish(request: Request, user: Caller, store: Store, setti
     def write():  # noqa: ANN202
         with store.db.write() as conn:
             result = publish.publish(store, conn, ctx, resource, documents)
+            for document in traces.written_documents([result]):
+                writes.check_record(store, conn, ctx, user, document, mode=mode, subtype="ITI-105", ins=ins)
             store.audit.write(conn, ctx, user, traces.write_access("ITI-105", [result], ins, mode))
             return result
 
-    return respond(await run_in_threadpool(write))
+    return respond(await writes.run_write(store, ctx, user, write))
 
 
 @router.get("/Binary/{rid}", responses=outcomes(406, 410))

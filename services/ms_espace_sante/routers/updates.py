@@ -5,17 +5,18 @@ through core/fhir/patch.py, limited to status, securityLabel and pdsm-ext-is-arc
 what may change and who may). In one write transaction: the document found (404 MES-0031, 412 MES-0032),
 the caller's access decided (access.py, 403), ``If-Match`` checked (412), the patch applied, the result
 checked (405, 422, 403) and re-validated (metadata.py), the new version and its AuditEvent (action U)
-stored. Any refusal stores nothing.
+stored. Any refusal stores nothing; a 403 (an access rule, or who may make the change) is traced with
+outcome 4 in a transaction of its own once the write is rolled back (writes.py).
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core import jsonbody
@@ -28,7 +29,7 @@ from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from core.fhir.router import JSON_PATCH_TYPE, JSON_TYPES, respond
 from core.fhir.store import Stored, check_id
 from core.openapi import outcomes
-from services.ms_espace_sante import access, metadata, updates
+from services.ms_espace_sante import access, metadata, updates, writes
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.records import consents_for
@@ -103,8 +104,14 @@ async def update(request: Request, user: Caller, store: Store, settings: Setting
             current = locate(conn, ctx)
             original = json.loads(current.body)
             record = consents_for(store, conn, ctx, original)
-            access.decide(user, original, mode=mode, patient_record=record,
-                          matrix=store.matrix).raise_if_refused()
+            patient = PatientRef(ins=record.ins or None, reference=(original.get("subject") or {}).get("reference"))
+            denied = partial(writes.refused, action="U", mode=mode, patient=patient,
+                             entities=(f"DocumentReference/{current.rid}",))
+            try:
+                access.decide(user, original, mode=mode, patient_record=record,
+                              matrix=store.matrix).raise_if_refused()
+            except SandboxError as exc:
+                raise denied(exc, subtype="TD3.3", subtype_display="Mise à jour des métadonnées") from None
             check_if_match(current, if_match)
             patched = (apply_json_patch if media == JSON_PATCH_TYPE else apply_fhirpath_patch)(original, document)
             if not isinstance(patched, dict) or patched.get("resourceType") != "DocumentReference" \
@@ -112,22 +119,24 @@ async def update(request: Request, user: Caller, store: Store, settings: Setting
                 raise SandboxError(405, MesCode.UPDATE_ELEMENT_FORBIDDEN, "A metadata update may not change "
                                    "resourceType or id.", issue="not-supported")
             plan = updates.plan(original, patched)
-            updates.check_who(user, plan, original, record)
+            try:
+                updates.check_who(user, plan, original, record)
+            except SandboxError as exc:
+                raise denied(exc, subtype=plan.subtype, subtype_display=f"Mise à jour des métadonnées: "
+                             f"{plan.summary}") from None
             checked = {**patched, "status": "current"} if patched.get("status") == updates.DELETED else patched
             metadata.check_document_reference(checked, valuesets=store.valuesets)
             validate_resource(patched, "DocumentReference")
             stored = current if not plan.changes else store.api.store.replace(
                 conn, tenant=ctx.tenant, resource=patched, rid=current.rid, current_version=current.version,
                 method="PATCH", base_urls=ctx.base_urls)
-            subject = (original.get("subject") or {}).get("reference")
             store.audit.write(conn, ctx, user, Access(
-                "U", plan.subtype, subtype_display=f"Mise à jour des métadonnées: {plan.summary}",
-                patient=PatientRef(ins=record.ins or None, reference=subject),
+                "U", plan.subtype, subtype_display=f"Mise à jour des métadonnées: {plan.summary}", patient=patient,
                 entities=(f"DocumentReference/{current.rid}",), outcome_desc=plan.summary,
                 purpose=access.mode_coding(mode)))
             return result(ctx, stored)
 
-    return respond(await run_in_threadpool(write))
+    return respond(await writes.run_write(store, ctx, user, write))
 
 
 @router.patch("/DocumentReference")

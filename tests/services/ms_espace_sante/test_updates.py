@@ -109,7 +109,9 @@ async def test_the_medecin_traitant_may_mask_and_hide_but_another_physician_may_
     refused = await patch(kit, f"/DocumentReference/{fed.rid}", [{"op": "add", "path": "/securityLabel/-",
                                                                    "value": MASK}])
     assert refused.status_code == 403 and "MES-0033" in refused.text
-    assert dmp.counts() == before and stored(dmp, fed.rid)["meta"]["versionId"] == "1"
+    # nothing of the refused write is stored but the trace of the refusal (writes.py)
+    assert dmp.counts() == {**before, "AuditEvent": before["AuditEvent"] + 1}
+    assert stored(dmp, fed.rid)["meta"]["versionId"] == "1"
     hidden = await patch(leroy, fed.query, [{"op": "add", "path": "/securityLabel/-", "value": HIDE}])
     assert hidden.status_code == 200, hidden.text
     assert codes(stored(dmp, fed.rid)) == {"N", "INVISIBLE_PATIENT"}
@@ -225,17 +227,22 @@ async def test_an_unknown_label_is_refused_by_the_metadata_checks(dmp):
     assert empty.status_code == 422 and "MES-0101" in empty.text
 
 
-async def test_each_update_is_traced_in_its_transaction_and_a_refusal_leaves_no_trace(dmp):
+async def test_each_update_is_traced_in_its_transaction_and_a_refusal_by_its_outcome(dmp):
     fed = await feed(dmp)
     before = len(audit_events(dmp))
     kit = await as_pro(dmp, KIT_DOC)
     assert (await patch(kit, fed.query, [{"op": "replace", "path": "/status", "value": "entered-in-error"}])
             ).status_code == 403
-    assert len(audit_events(dmp)) == before
+    events = audit_events(dmp)
+    assert len(events) == before + 1  # the refused attempt (writes.py), in a transaction of its own
+    refusal = next(e for e in events if e["action"] == "U")
+    assert refusal["outcome"] == "4" and refusal["outcomeDesc"].startswith("MES-0033")
+    assert refusal["subtype"][0]["code"] == "TD3.3c" and refusal["agent"][0]["who"]["identifier"]["value"] == KIT_DOC
+    assert stored(dmp, fed.rid)["status"] == "current"
     assert (await patch(dmp, fed.query, [{"op": "add", "path": "/securityLabel/-", "value": MASK}])).status_code == 200
     events = audit_events(dmp)
-    assert len(events) == before + 1
-    event = next(e for e in events if e["action"] == "U")
+    assert len(events) == before + 2
+    event = next(e for e in events if e["action"] == "U" and e["outcome"] == "0")
     assert event["outcome"] == "0" and event["subtype"][0]["code"] == "TD3.3a"
     assert {"system": "http://hl7.org/fhir/restful-interaction", "code": "update"} in event["subtype"]
     assert event["agent"][0]["who"]["identifier"]["value"] == psc_support.ROBERT
