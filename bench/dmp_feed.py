@@ -93,19 +93,20 @@ def kernel_app(data_dir: Path):  # noqa: ANN201
 async def run(data_dir: Path, requests: int) -> None:
     raw = b"Compte rendu de consultation: RAS."
     async with _dmp.gateway(data_dir / "gateway") as http:
-        token = await _dmp.physician_token(http)
-        headers = {"authorization": f"Bearer {token}", "content-type": FHIR}
+        headers = {"content-type": FHIR}
 
         async def feed(n: int) -> None:
             r = await http.post("/ms-espace-sante/fhir", json=_dmp.provide_bundle(_dmp.ADRUN_INS, raw),
                                 headers=headers)
             assert r.status_code == 200, r.text[:500]
 
+        headers["authorization"] = f"Bearer {await _dmp.physician_token(http)}"
         await load(feed, 5, 1)  # warm-up (JWKS fetch, caches)
         INSI.clear()
         results = {}
         for concurrency in (1, 8):
             INSI.clear()
+            headers["authorization"] = f"Bearer {await _dmp.physician_token(http)}"  # tokens live 120 s
             wall, samples = await load(feed, requests, concurrency)
             results[("a", concurrency)] = (wall, samples, sum(INSI))
         app = kernel_app(data_dir / "kernel")
