@@ -15,12 +15,15 @@ the DMP require around it:
   an emergency mode, and deleted documents (``entered-in-error``), left out unless ``status`` names them
   and then to their authors only. Each page is screened again (:func:`screen`): every entry, matched or
   brought by ``_include`` / ``_revinclude``, is a DocumentReference access.decide allows, a List or the
-  Patient of this DMP; nothing else (an AuditEvent is the patient's) leaves the service.
+  Patient of this DMP; nothing else (an AuditEvent is the patient's) leaves the service. Each List
+  returned (ITI-66, or brought by ``_include``) keeps only the items naming a document the caller may
+  see (:func:`screen_items`, on the returned copy; the stored List is unchanged).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -162,11 +165,13 @@ def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, pr
            mode: AccessMode, target: Target, matrix: Matrix) -> dict:
     """The searchset without the entries the caller may not see, included ones too (see the module doc).
 
-    Each entry is judged on its stored resource, not on what ``_elements`` left of it in the bundle.
+    Each entry is judged on its stored resource, not on what ``_elements`` left of it in the bundle; each
+    List returned keeps only the items the caller may see (:func:`screen_items`).
     """
     keys = [(r.get("resourceType"), r.get("id")) for r in (e.get("resource") or {} for e in bundle.get("entry", []))]
     stored = {(s.rtype, s.rid): json.loads(s.body) for s in store.api.store.many(
         conn, tenant=ctx.tenant, keys=[(t, i) for t, i in keys if isinstance(t, str) and isinstance(i, str)])}
+    document_shown = partial(shown_document, principal, mode=mode, target=target, matrix=matrix)
 
     def shown(entry_resource: dict) -> bool:
         resource = stored.get((entry_resource.get("resourceType"), entry_resource.get("id")))
@@ -175,15 +180,50 @@ def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, pr
         rtype = resource.get("resourceType")
         if rtype == "Patient":
             return target.reference == f"Patient/{resource.get('id')}"
-        if rtype not in ("DocumentReference", "List") or target.reference is None:
-            return False
-        if (resource.get("subject") or {}).get("reference") != target.reference:
-            return False
         if rtype == "List":
-            return True
-        if resource.get("status") == DELETED and principal.id_nat_ps not in author_ids(resource):
-            return False
-        return decide(principal, resource, mode=mode, patient_record=target.consents, matrix=matrix).allowed
+            return target.reference is not None and (resource.get("subject") or {}).get("reference") == \
+                target.reference
+        return rtype == "DocumentReference" and document_shown(resource)
 
     bundle["entry"] = [e for e in bundle.get("entry", []) if shown(e.get("resource") or {})]
+    screen_items(store, conn, ctx, [e["resource"] for e in bundle["entry"] if e["resource"].get("resourceType")
+                                    == "List"], document_shown)
     return bundle
+
+
+def shown_document(principal: Practitioner, resource: dict, *, mode: AccessMode, target: Target,
+                   matrix: Matrix) -> bool:
+    """Whether a stored DocumentReference of the searched DMP may be shown (deleted ones to their authors only)."""
+    if target.reference is None or (resource.get("subject") or {}).get("reference") != target.reference:
+        return False
+    if resource.get("status") == DELETED and principal.id_nat_ps not in author_ids(resource):
+        return False
+    return decide(principal, resource, mode=mode, patient_record=target.consents, matrix=matrix).allowed
+
+
+def screen_items(store: DmpStore, conn: Connection, ctx: FhirContext, lists: list[dict],
+                 document_shown: Callable[[dict], bool]) -> None:
+    """Leave out of each returned List (the searchset's copy) the items naming a document the caller may not see.
+
+    A SubmissionSet or Folder naming a masked document would reveal that the document exists (its id): as
+    the real DMP applies the access rules to the registry's associations, such an item is left out, and
+    so is an item naming a document not stored here. Items naming a List (a Folder) stay.
+    """
+    def document_id(entry: object) -> str | None:
+        ref = ((entry.get("item") or {}).get("reference") if isinstance(entry, dict) else None) or ""
+        local = ref[len(ctx.base) + 1:] if isinstance(ref, str) and ref.startswith(ctx.base + "/") else ref
+        rtype, _, rid = str(local).partition("/")
+        return rid.split("/_history/")[0] if rtype == "DocumentReference" and rid else None
+
+    wanted = {rid for resource in lists for e in resource.get("entry") or () if (rid := document_id(e))}
+    documents = {s.rid: json.loads(s.body) for s in store.api.store.many(
+        conn, tenant=ctx.tenant, keys=[("DocumentReference", rid) for rid in sorted(wanted)])}
+    for resource in lists:
+        if "entry" not in resource:
+            continue
+        kept = [e for e in resource["entry"] if (rid := document_id(e)) is None
+                or (rid in documents and document_shown(documents[rid]))]
+        if kept:
+            resource["entry"] = kept
+        else:
+            del resource["entry"]  # FHIR has no empty arrays

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 
 import pytest
 
-from tests.services.ms_espace_sante.search_support import CURRENT, KIT_DOC, PATIENT, as_professional, audit_events
+from tests.services.ms_espace_sante.search_support import (
+    CURRENT,
+    KIT_DOC,
+    MASQUE_PS,
+    PATIENT,
+    as_professional,
+    audit_events,
+)
 from tests.services.ms_espace_sante.support import LIST_TYPES, location_id, provide_bundle
 
 SEARCH = "/List"
@@ -100,3 +108,44 @@ async def test_pdsm_list_parameters(dmp, param, value):
     assert ids(await dmp.get(SEARCH, params=[PATIENT, CURRENT, SETS, (param, value)])) == [submission]
     if not param.endswith(":missing"):
         assert ids(await dmp.get(SEARCH, params=[PATIENT, CURRENT, SETS, (param, "nothing-like-it")])) == []
+
+
+def items(answer) -> dict[str, list[str]]:  # noqa: ANN001
+    """List id -> the references of its items, as the searchset returned them."""
+    assert answer.status_code == 200, answer.text[:2000]
+    return {e["resource"]["id"]: [i["item"]["reference"] for i in e["resource"].get("entry", [])]
+            for e in answer.json().get("entry", []) if e["resource"]["resourceType"] == "List"}
+
+
+async def test_a_list_names_only_the_documents_the_caller_may_see(dmp):
+    bundle = with_folder(provide_bundle(documents=(b"Compte rendu: RAS.", b"Compte rendu: suivi.")))
+    bundle["entry"][3]["resource"]["securityLabel"].append(MASQUE_PS)  # the second document
+    answer = await dmp.post("", bundle)
+    assert answer.status_code == 200, answer.text[:2000]
+    entries = answer.json()["entry"]
+    submission, folder = (location_id(entries[i]["response"]["location"]) for i in (0, 1))
+    shown, masked = (f"DocumentReference/{location_id(entries[i]['response']['location'])}" for i in (2, 3))
+    both = [PATIENT, CURRENT, ("code", "submissionset,folder")]
+    assert items(await dmp.get(SEARCH, params=both)) == {  # the author sees every item
+        submission: [shown, masked, f"List/{folder}"], folder: [shown, masked]}
+    kit = await as_professional(dmp, KIT_DOC)
+    assert items(await kit.get(SEARCH, params=both)) == {submission: [shown, f"List/{folder}"], folder: [shown]}
+    included = await kit.get(SEARCH, params=[*both, ("_include", "List:item")])
+    assert masked not in included.text and shown in included.text
+    emergency = await kit.get(SEARCH, params=both, headers={"x-access-mode": "bris_de_glace"})
+    assert items(emergency)[folder] == [shown, masked]
+    store = dmp.store()  # the stored Lists are unchanged: only the returned copies are screened
+    with store.db.read() as conn:
+        stored = json.loads(store.api.store.current(conn, tenant=dmp.tenant, rtype="List", rid=folder)[0].body)
+    assert [i["item"]["reference"] for i in stored["entry"]] == [shown, masked]
+
+
+async def test_a_list_whose_every_document_is_masked_comes_without_entry(dmp):
+    bundle = with_folder(provide_bundle())
+    bundle["entry"][2]["resource"]["securityLabel"].append(MASQUE_PS)
+    answer = await dmp.post("", bundle)
+    folder = location_id(answer.json()["entry"][1]["response"]["location"])
+    kit = await as_professional(dmp, KIT_DOC)
+    found = await kit.get(SEARCH, params=[PATIENT, CURRENT, FOLDERS])
+    (resource,) = [e["resource"] for e in found.json()["entry"] if e["resource"]["id"] == folder]
+    assert "entry" not in resource
