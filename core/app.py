@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from core.admin import AdminTokenFirst, check_admin
 from core.banner import Banner
@@ -86,7 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
     """Render :class:`SandboxError` (and FastAPI's own errors) as the route's wire format."""
 
     @app.exception_handler(SandboxError)
-    async def _sandbox_error(_request: Request, exc: SandboxError) -> Response:
+    async def _sandbox_error(request: Request, exc: SandboxError) -> Response:
+        if exc.status == 405 and not any(k.lower() == "allow" for k in exc.headers):
+            exc.headers = {**exc.headers, "Allow": allowed_methods(request)}  # RFC 9110 §15.5.6: MUST
         return exc.render()
 
     @app.exception_handler(RequestValidationError)
@@ -103,11 +106,27 @@ def install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             err = SandboxError(
                 405, Code.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}.",
-                issue="not-supported", headers=dict(exc.headers or {}),
+                issue="not-supported", headers={**(exc.headers or {}), "Allow": allowed_methods(request)},
             )
         else:
             err = SandboxError(exc.status_code, f"HTTP-{exc.status_code:04d}", str(exc.detail), issue="processing")
         return err.render()
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` of a 405: the methods some route of the app fully matches at the request's path.
+
+    Asked route by route through Starlette's public ``matches`` (FastAPI's included routers do not list
+    their methods). A 405 raised as a :class:`SandboxError` (a method the URL serves, refused for what the
+    request asks, e.g. a metadata PATCH of a forbidden element) gets it unless the raiser set its own; the
+    router's own 405 too (Starlette names the methods of the first route matching the path only).
+    """
+    routes = request.app.router.routes
+    return ", ".join(m for m in METHODS if any(
+        route.matches({**request.scope, "method": m})[0] is Match.FULL for route in routes))
 
 
 def health_router(db: Database) -> APIRouter:

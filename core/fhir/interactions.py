@@ -67,6 +67,18 @@ def parse_if_match(value: str | None) -> int | None:
     return int(match.group(1))
 
 
+# the methods of the interactions at one URL level: /{type}/{id} and /{type} (vread, history: GET only)
+INSTANCE_METHODS = {"read": "GET", "update": "PUT", "patch": "PATCH", "delete": "DELETE"}
+TYPE_METHODS = {"search-type": "GET", "create": "POST"}
+
+
+def allow(interactions: frozenset[str], interaction: str) -> str:
+    """The ``Allow`` of a 405 for ``interaction``: the methods its URL serves for this type (may be empty)."""
+    level = INSTANCE_METHODS if interaction in INSTANCE_METHODS else TYPE_METHODS if interaction in TYPE_METHODS \
+        else {}
+    return ", ".join(sorted(m for i, m in level.items() if i in interactions))
+
+
 class FhirApi:
     def __init__(self, spec: FhirSpec, tables: FhirTables, *, pages: PageLinks | None = None) -> None:
         self.spec = spec
@@ -82,7 +94,8 @@ class FhirApi:
                                f"resources; it serves {', '.join(self.spec.by_type)}.", issue="not-supported")
         if interaction not in spec.interactions:
             raise SandboxError(405, Code.METHOD_NOT_ALLOWED, f"The {interaction} interaction is not supported "
-                               f"on {rtype}.", issue="not-supported")
+                               f"on {rtype}.", issue="not-supported",
+                               headers={"Allow": allow(spec.interactions, interaction)})
         return spec
 
     def _written(self, ctx: FhirContext, stored: Stored, status: int) -> FhirResult:

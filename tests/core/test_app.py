@@ -167,3 +167,36 @@ async def test_seed_answer_is_described_in_openapi(tmp_path):
     answer = app.openapi()["components"]["schemas"]["SeedAnswer"]
     assert set(answer["properties"]) == {"tenant", "seeded", "total"}
     assert set(answer["required"]) == {"tenant", "seeded"}
+
+
+async def test_every_405_carries_the_allow_of_its_url():
+    """RFC 9110 §15.5.6: a SandboxError 405 and the router's own 405 name every method the URL serves."""
+    from fastapi import APIRouter, FastAPI
+
+    from core.app import install_error_handlers
+    from core.errors import SandboxError
+
+    app, router = FastAPI(), APIRouter(prefix="/fhir")
+    install_error_handlers(app)
+
+    @router.get("/Doc")
+    async def search() -> dict:
+        return {}
+
+    @router.patch("/Doc")
+    async def update() -> dict:
+        raise SandboxError(405, "TEST-0405", "This element may not change.", issue="not-supported")
+
+    @router.post("/Doc")
+    async def own() -> dict:
+        raise SandboxError(405, "TEST-0405", "Not here.", headers={"Allow": "GET"})
+
+    app.include_router(router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://s") as c:
+        refused = await c.patch("/fhir/Doc")
+        assert_outcome(refused, 405, "TEST-0405")
+        assert refused.headers["allow"] == "GET, PATCH, POST"
+        assert (await c.post("/fhir/Doc")).headers["allow"] == "GET"  # the raiser's own Allow is kept
+        routed = await c.delete("/fhir/Doc")  # Starlette's 405 named the first matching route's methods only
+        assert_outcome(routed, 405, "HTTP-0405")
+        assert routed.headers["allow"] == "GET, PATCH, POST"

@@ -72,3 +72,4 @@ async def test_read_only_type_answers_405_before_reading_the_body(client, method
     r = await client.request(method, path, content=b"\xff not json", headers={
         "x-key": "open-sesame", "content-type": "text/plain"})
     assert_outcome(r, 405, Code.METHOD_NOT_ALLOWED)
+    assert r.headers["allow"] == "GET"  # read (instance) or search-type (type): what Organization serves

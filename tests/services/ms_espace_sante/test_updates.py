@@ -195,6 +195,21 @@ async def test_a_fhirpath_patch_of_another_element_is_405(dmp):
     assert answer.status_code == 405 and "MES-0030" in answer.text
 
 
+async def test_every_405_names_the_methods_of_its_url_in_allow(dmp):
+    """RFC 9110 §15.5.6: the conditional PATCH URL also serves ITI-67 (GET) and ITI-105 (POST)."""
+    fed = await feed(dmp)
+    date = [{"op": "replace", "path": "/date", "value": "2020-01-01T00:00:00+01:00"}]
+    conditional = await patch(dmp, fed.query, date)
+    assert (conditional.status_code, conditional.headers["allow"]) == (405, "GET, PATCH, POST")
+    by_id = await patch(dmp, f"/DocumentReference/{fed.rid}", date)
+    assert (by_id.status_code, by_id.headers["allow"]) == (405, "PATCH")
+    assert "MES-0030" in conditional.text and "MES-0030" in by_id.text
+    deleted = await dmp.http.delete(f"{dmp.base}/DocumentReference/{fed.rid}", headers=dmp.headers())
+    assert (deleted.status_code, deleted.headers["allow"]) == (405, "PATCH") and "HTTP-0405" in deleted.text
+    put = await dmp.http.put(f"{dmp.base}/DocumentReference", headers=dmp.headers())
+    assert (put.status_code, put.headers["allow"]) == (405, "GET, PATCH, POST")
+
+
 async def test_conditional_matching_if_match_and_bad_requests(dmp):
     fed = await feed(dmp, unique="urn:oid:1.2.250.1.999.77.1")
     mask = [{"op": "add", "path": "/securityLabel/-", "value": MASK}]
