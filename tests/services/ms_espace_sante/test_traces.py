@@ -1,4 +1,5 @@
-"""Every write, retrieval and DMP status check leaves an AuditEvent; refused writes leave none (traces.py)."""
+"""Every write, retrieval and DMP status check leaves an AuditEvent; a write refused for its input leaves
+none (traces.py; one refused by an access rule is traced, test_writes.py)."""
 
 from __future__ import annotations
 
