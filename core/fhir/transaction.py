@@ -180,12 +180,7 @@ class BundleProcessor:
 
     @staticmethod
     def _response_entry(result: FhirResult) -> dict:
-        response = {"status": f"{result.status} {HTTPStatus(result.status).phrase}"}
-        if "Location" in result.headers:
-            response["location"] = result.headers["Location"]
-        if result.stored is not None:
-            response["etag"] = result.stored.etag
-            response["lastModified"] = result.stored.last_updated
+        response = entry_response(result)
         entry: dict = {"response": response}
         if result.body:
             body = json.loads(result.body)
@@ -194,6 +189,17 @@ class BundleProcessor:
             else:
                 entry["resource"] = body
         return entry
+
+
+def entry_response(result: FhirResult) -> dict:
+    """The ``response`` of a transaction-response entry: status, location, etag and lastModified."""
+    response = {"status": f"{result.status} {HTTPStatus(result.status).phrase}"}
+    if "Location" in result.headers:
+        response["location"] = result.headers["Location"]
+    if result.stored is not None:
+        response["etag"] = result.stored.etag
+        response["lastModified"] = result.stored.last_updated
+    return response
 
 
 def _patch_document(resource: dict) -> tuple[object, bool]:

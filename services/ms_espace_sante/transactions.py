@@ -21,7 +21,6 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass
-from http import HTTPStatus
 
 from sqlalchemy import Connection
 
@@ -30,6 +29,7 @@ from core.codes import Code
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext, FhirResult
 from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
+from core.fhir.transaction import entry_response
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.documents import resolver, rewrite_references
 from services.ms_espace_sante.store import DmpStore
@@ -173,13 +173,5 @@ def provide(store: DmpStore, conn: Connection, ctx: FhirContext, sub: Submission
 
 def response_bundle(results: list[FhirResult]) -> dict:
     """The ``transaction-response``: one entry per request entry, in order (201 + location, 200 for PATCH)."""
-    entries = []
-    for result in results:
-        response = {"status": f"{result.status} {HTTPStatus(result.status).phrase}"}
-        if "Location" in result.headers:
-            response["location"] = result.headers["Location"]
-        if result.stored is not None:
-            response["etag"] = result.stored.etag
-            response["lastModified"] = result.stored.last_updated
-        entries.append({"response": response})
+    entries = [{"response": entry_response(result)} for result in results]
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "transaction-response", "entry": entries}
