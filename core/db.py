@@ -76,8 +76,15 @@ class Database:
         return own
 
     def create_all(self) -> None:
+        """Create the missing tables, and the missing indexes of existing ones (a data directory made by an
+        earlier version gets the indexes added since, once, and loses those its metadata lists as obsolete)."""
+        with self.engine.begin() as conn:
+            for name in self.metadata.info.get("obsolete_indexes", ()):
+                conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
         for table in self.tables():
             table.create(self.engine, checkfirst=True)
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

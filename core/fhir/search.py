@@ -20,6 +20,7 @@ from sqlalchemy.sql import ColumnElement
 from core.codes import Code
 from core.digits import bounded_int
 from core.errors import SandboxError
+from core.fhir import search_plan as plan
 from core.fhir.clauses import (
     bad_value,
     date_clause,
@@ -33,6 +34,7 @@ from core.fhir.clauses import (
 from core.fhir.declare import FhirSpec, SearchParam
 from core.fhir.index import of_type_param, parse_reference, text_param
 from core.fhir.schema import FhirTables
+from core.fhir.search_plan import Criterion
 from core.fhir.store import FhirStore, Stored
 
 RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_elements", "_format",
@@ -181,23 +183,25 @@ class SearchEngine:
         return parts[0], parts[1]
 
     # SQL -----------------------------------------------------------------------------------------
-    def where(self, tenant: str, req: SearchRequest, base_urls: tuple[str, ...]) -> list[ColumnElement]:
+    def where(self, conn: Connection, tenant: str, req: SearchRequest,
+              base_urls: tuple[str, ...]) -> list[ColumnElement]:
+        """The clauses of ``req``, its criteria planned by :mod:`core.fhir.search_plan` (which one drives)."""
         res = self.t.res
-        clauses = [res.c.tenant == tenant, res.c.rtype == req.rtype, res.c.deleted.is_(False)]
-        for raw_name, value in req.criteria:
-            clauses.append(self._criterion(tenant, req.rtype, raw_name, value, base_urls, res.c.rid))
-        return clauses
+        criteria = [self._criterion(tenant, req.rtype, raw_name, value, base_urls) for raw_name, value in req.criteria]
+        drive = plan.driver(conn, criteria)
+        return [res.c.tenant == tenant, res.c.rtype == req.rtype, res.c.deleted.is_(False),
+                *plan.clauses(criteria, res.c.rid, drive)]
 
-    def _criterion(self, tenant: str, rtype: str, raw_name: str, value: str, base_urls: tuple[str, ...],
-                   rid_column) -> ColumnElement:
+    def _criterion(self, tenant: str, rtype: str, raw_name: str, value: str,
+                   base_urls: tuple[str, ...]) -> Criterion:
         head, _, chained = raw_name.partition(".")
         name, _, modifier = head.partition(":")
         param = self._param(rtype, name)
         if chained:
-            return self._chain(tenant, rtype, param, modifier, chained, value, base_urls, rid_column)
+            return self._chain(tenant, rtype, param, modifier, chained, value, base_urls)
         part, _, rest = modifier.partition(":")
         if part in param.parts:  # name:family -> family (a part declared by the parameter)
-            return self._criterion(tenant, rtype, f"{part}:{rest}" if rest else part, value, base_urls, rid_column)
+            return self._criterion(tenant, rtype, f"{part}:{rest}" if rest else part, value, base_urls)
         if modifier and modifier not in MODIFIERS[param.type] and not (param.type == "reference"
                                                                         and modifier[:1].isupper()):
             known = sorted(MODIFIERS[param.type]) + [p for p in param.parts]
@@ -208,7 +212,8 @@ class SearchEngine:
             if modifier not in allowed:
                 raise bad_value(f"{name!r} refers to {', '.join(allowed)}, not to {modifier[:40]}.", raw_name)
         if name in ("_id", "_lastUpdated"):
-            return self._column_criterion(param, modifier, value, raw_name)
+            return Criterion(column=self._column_criterion(param, modifier, value, raw_name),
+                             by_id=name == "_id" and modifier != "not")
         table, indexed = self._table(param), name
         if modifier == "text" and param.type == "token":  # the text of the codes, in the string table
             table, indexed = self.t.string, text_param(name)
@@ -218,10 +223,10 @@ class SearchEngine:
         if modifier == "missing":
             if value not in ("true", "false"):
                 raise bad_value(f"{raw_name} takes true or false, not {value[:40]!r}.", raw_name)
-            return rid_column.not_in(owned) if value == "true" else rid_column.in_(owned)
+            return Criterion(none_of=owned) if value == "true" else Criterion.ids(owned)
         if modifier == "text":  # each word in some indexed text of the resource
-            return or_(*[and_(*[rid_column.in_(owned.where(word)) for word in word_clauses(table.c.norm, v, raw_name)])
-                         for v in split_or(value)])
+            return Criterion(groups=[[owned.where(word) for word in word_clauses(table.c.norm, v, raw_name)]
+                                     for v in split_or(value)])
         if modifier == "of-type":
             matching = of_type_values(split_or(value), table, raw_name)
         elif param.type in ("token", "uri"):
@@ -229,10 +234,10 @@ class SearchEngine:
         else:
             matching = or_(*[self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)])
         if modifier == "not":
-            return rid_column.not_in(owned.where(matching))
-        return rid_column.in_(owned.where(matching))
+            return Criterion(none_of=owned.where(matching))
+        return Criterion.ids(owned.where(matching), probe=modifier != "contains")
 
-    def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls, rid_column) -> ColumnElement:
+    def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls) -> Criterion:
         if param is None or param.type != "reference":
             raise bad_value(f"Only reference parameters can be chained, not {param and param.name!r}.", "chain")
         if "." in chained:
@@ -247,9 +252,10 @@ class SearchEngine:
         ref = self.t.ref
         options = []
         for target in targets:
-            inner = self._criterion(tenant, target, chained, value, base_urls, ref.c.target_id)
+            inner = self._criterion(tenant, target, chained, value, base_urls).clause(ref.c.target_id,
+                                                                                        correlated=False)
             options.append(and_(ref.c.target_type == target, inner))
-        return rid_column.in_(select(ref.c.rid).where(
+        return Criterion.ids(select(ref.c.rid).where(
             ref.c.tenant == tenant, ref.c.rtype == rtype, ref.c.param == param.name, or_(*options)))
 
     def _table(self, param: SearchParam):
@@ -295,16 +301,17 @@ class SearchEngine:
         """The SQL of one criterion (``name[:modifier]``, value) of ``rtype``, for a caller's own ``extra`` clauses.
 
         A service composes these (with ``or_``/``and_``) into filters the query syntax cannot say, such as an
-        access rule "not masked, or authored by the caller", and hands them to :meth:`run` as ``extra``.
+        access rule "not masked, or authored by the caller", and hands them to :meth:`run` as ``extra``. They
+        are checked per candidate (a correlated ``EXISTS``, :mod:`core.fhir.search_plan`), never drive.
         """
         if not self._known(rtype, raw_name):
             raise ValueError(f"{rtype} declares no search parameter {raw_name!r}")
-        return self._criterion(tenant, rtype, raw_name, value, base_urls, self.t.res.c.rid)
+        return self._criterion(tenant, rtype, raw_name, value, base_urls).clause(self.t.res.c.rid, correlated=True)
 
     def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...],
             extra: Sequence[ColumnElement] = ()) -> SearchResult:
         """One page of ``req``; ``extra`` clauses (a service's own filter) narrow it, total and paging included."""
-        where = [*self.where(tenant, req, base_urls), *extra]
+        where = [*self.where(conn, tenant, req, base_urls), *extra]
         total = None
         if req.total != "none" or req.summary_count:
             total = conn.execute(self.count_query(req, where)).scalar_one()
@@ -346,7 +353,7 @@ class SearchEngine:
         offset, room = first.offset, first.count
         total, matches, included = 0, [], []
         for req in requests:
-            where = self.where(tenant, req, base_urls)
+            where = self.where(conn, tenant, req, base_urls)
             found = conn.execute(self.count_query(req, where)).scalar_one()
             total += found
             if first.summary_count or room <= 0 or offset >= found:

@@ -1,8 +1,12 @@
-"""Searches are index lookups, never scans of the resource table or of JSON (SQLite query plans)."""
+"""Searches are index lookups, never scans of the resource table or of JSON (SQLite query plans); with
+several criteria, a small one drives and the others are checked per candidate (core/fhir/search_plan.py)."""
+
+import json
 
 import pytest
 
 from core.db import Database
+from core.fhir.interactions import FhirContext
 from core.fhir.router import FhirService
 from core.settings import ServiceSettings
 from tests.kernel_app.app import SLUG, SPEC
@@ -16,23 +20,24 @@ def service():
     return fhir
 
 
-def plan(service, rtype: str, params: list[tuple[str, str]], *, count: bool = False) -> list[str]:
+def plan(service, rtype: str, params: list[tuple[str, str]], *, count: bool = False, tenant: str = "default",
+         extra=()) -> list[str]:
     engine = service.api.search_engine
     req = engine.parse(rtype, params)
-    where = engine.where("default", req, ())
-    stmt = engine.count_query(req, where) if count else engine.page_query("default", req, where)  # as run() sends
-    sql = str(stmt.compile(service.db.engine, compile_kwargs={"literal_binds": True}))
     with service.db.read() as conn:
+        where = [*engine.where(conn, tenant, req, ()), *extra]
+        stmt = engine.count_query(req, where) if count else engine.page_query(tenant, req, where)  # as run() sends
+        sql = str(stmt.compile(service.db.engine, compile_kwargs={"literal_binds": True}))
         return [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
 
 
 @pytest.mark.parametrize("rtype, params, index", [
-    ("Patient", [("identifier", "urn:oid:1.2.250.1.213.1.4.8|1")], "ix_token_code"),
-    ("Patient", [("name", "dup")], "ix_string_norm"),
-    ("Patient", [("family:exact", "Dupré")], "ix_string_norm"),  # one index for prefix and :exact
-    ("Patient", [("birthdate", "ge2000")], "ix_date_low"),
-    ("Observation", [("subject", "Patient/1")], "ix_ref_target"),
-    ("Observation", [("patient.identifier", "x|y")], "ix_token_code"),
+    ("Patient", [("identifier", "urn:oid:1.2.250.1.213.1.4.8|1")], "ix_token_value"),
+    ("Patient", [("name", "dup")], "ix_string_value"),
+    ("Patient", [("family:exact", "Dupré")], "ix_string_value"),  # one index for prefix and :exact
+    ("Patient", [("birthdate", "ge2000")], "ix_date_value"),
+    ("Observation", [("subject", "Patient/1")], "ix_ref_value"),
+    ("Observation", [("patient.identifier", "x|y")], "ix_token_value"),
 ])
 @pytest.mark.parametrize("count", [False, True], ids=["page", "count"])
 def test_search_drives_from_the_parameter_index(service, rtype, params, index, count):
@@ -49,3 +54,60 @@ def test_a_search_without_criteria_reads_only_the_lastupdated_index(service):
     assert "USE TEMP B-TREE FOR ORDER BY" not in steps, steps  # in index order (ties on rid aside)
     assert plan(service, "Patient", [], count=True)[0].startswith(
         "SEARCH kernel_demo_fhir_res USING COVERING INDEX kernel_demo_fhir_res_updated")
+
+
+@pytest.fixture(scope="module")
+def crowded(service):
+    """Tenant ``crowded``: 300 final Observations, one of them Patient/small's (more than the probe limit)."""
+    observations = [{"resourceType": "Observation", "id": f"o{n}", "status": "final",
+                     "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                     "subject": {"reference": "Patient/small" if n == 0 else f"Patient/p{n}"}} for n in range(300)]
+    with service.db.write() as conn:
+        service.api.store.bulk_load(conn, tenant="crowded", resources=observations)
+    return "crowded"
+
+
+@pytest.mark.parametrize("order", [["status", "subject"], ["subject", "status"]])
+@pytest.mark.parametrize("count", [False, True], ids=["page", "count"])
+def test_the_small_criterion_drives_and_the_big_one_is_checked_per_candidate(service, crowded, order, count):
+    values = {"status": "final", "subject": "Patient/small"}
+    steps = plan(service, "Observation", [(name, values[name]) for name in order], count=count, tenant=crowded)
+    drive = [s for s in steps if "ix_ref_value" in s]
+    assert drive and not any("ix_token_value" in s for s in steps), steps  # status=final is never materialised
+    assert any("CORRELATED" in s for s in steps) and any("ix_token_owner" in s for s in steps), steps
+    assert not any(step.startswith("SCAN") for step in steps), steps
+
+
+def test_when_no_criterion_is_known_small_the_planner_chooses_as_before(service, crowded):
+    steps = plan(service, "Observation", [("status", "final"), ("code", "8867-4")], tenant=crowded)
+    assert not any("CORRELATED" in s for s in steps), steps  # both sets reach the probe limit: both IN
+
+
+def test_an_id_drives_and_every_criterion_is_checked(service, crowded):
+    steps = plan(service, "Observation", [("_id", "o0"), ("status", "final")], tenant=crowded)
+    assert steps[0].startswith("SEARCH kernel_demo_fhir_res USING") and "rid=?" in steps[0], steps
+    assert any("ix_token_owner" in s for s in steps) and not any("ix_token_value" in s for s in steps), steps
+
+
+def test_a_services_extra_clause_is_checked_per_candidate(service, crowded):
+    engine = service.api.search_engine
+    extra = [engine.criterion(crowded, "Observation", "status:not", "cancelled")]
+    steps = plan(service, "Observation", [("subject", "Patient/small")], tenant=crowded, extra=extra)
+    assert any("ix_ref_value" in s for s in steps) and any("ix_token_owner" in s for s in steps), steps
+    assert not any("ix_token_value" in s for s in steps), steps
+
+
+@pytest.mark.parametrize("params, expected", [
+    ([("status", "final"), ("subject", "Patient/small")], ["o0"]),
+    ([("subject", "Patient/small"), ("status:not", "final")], []),
+    ([("subject", "Patient/small"), ("code:missing", "true")], []),
+    ([("subject", "Patient/small"), ("code:missing", "false"), ("status", "final,amended")], ["o0"]),
+    ([("subject", "Patient/small,Patient/p7"), ("status", "final")], ["o0", "o7"]),
+    ([("_id", "o0,o1"), ("subject", "Patient/p1")], ["o1"]),
+])
+def test_planned_searches_find_what_the_criteria_say(service, crowded, params, expected):
+    with service.db.read() as conn:
+        result = service.api.search(conn, FhirContext(tenant=crowded, base="http://x/fhir"), "Observation", params)
+    bundle = json.loads(result.body)
+    assert sorted(e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match") == expected
+    assert bundle["total"] == len(expected)
