@@ -21,10 +21,15 @@ ADMIN_PATH = re.compile(r"(?:/t/[^/]+)?/_admin(?:/|$)")  # /_admin/... and the g
 
 
 def presented_admin_token(request: HTTPConnection) -> str | None:
+    """The ``X-Sandbox-Admin-Token`` header, else the bearer token: a caller may send the admin token beside
+    an ``Authorization`` that is someone's access token (a journey step run by a logged-in actor)."""
+    given = request.headers.get(ADMIN_TOKEN_HEADER)
+    if given is not None:
+        return given
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
-    return request.headers.get(ADMIN_TOKEN_HEADER)
+    return None
 
 
 def check_admin(request: HTTPConnection, settings: SandboxSettings) -> None:

@@ -38,7 +38,8 @@ def service_prefix(service: str, tenant: str) -> str:
 
 
 def is_admin(service: str, path: str) -> bool:
-    return service == GATEWAY and (path == "/_admin" or path.startswith("/_admin/"))
+    """A sandbox-only route (the gateway's or a service's ``/_admin``): the run's admin token goes with it."""
+    return path == "/_admin" or path.startswith("/_admin/")
 
 
 @dataclass
@@ -75,7 +76,7 @@ class RunContext:
         return self.target + service_prefix(service, tenant or self.tenant) + path
 
     def admin_headers(self) -> dict[str, str]:
-        """The admin token header, for the gateway's ``/_admin`` routes only."""
+        """The admin token header, for the ``/_admin`` routes only."""
         return {ADMIN_HEADER: self.admin_token} if self.admin_token else {}
 
     def base_url(self, service: str, tenant: str | None = None) -> str:

@@ -15,7 +15,7 @@ from core.fhir.router import FhirService
 from core.settings import ServiceSettings
 from services.ms_espace_sante.banner import banner
 from services.ms_espace_sante.habilitations import load_matrix
-from services.ms_espace_sante.routers import fhir, search, updates
+from services.ms_espace_sante.routers import admin, fhir, search, updates
 from services.ms_espace_sante.seed import make_census, make_seeder
 from services.ms_espace_sante.settings import FHIR_PATH, mes_settings
 from services.ms_espace_sante.spec import dmp_spec
@@ -39,4 +39,5 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(fhir.router)
     app.include_router(updates.router)
     app.include_router(search.router)
+    app.include_router(admin.router)
     return app

@@ -29,8 +29,8 @@ LIST_TYPES = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes"
 FHIR = "application/fhir+json"
 
 
-async def sandbox(tmp_path):  # noqa: ANN201 - an async generator
-    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url=PUBLIC), SPECS)
+async def sandbox(tmp_path, **settings):  # noqa: ANN201, ANN003 - an async generator; SandboxSettings fields
+    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url=PUBLIC, **settings), SPECS)
     async with gateway.router.lifespan_context(gateway):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url=PUBLIC) as http:
             http.gateway = gateway
