@@ -20,6 +20,7 @@ import base64
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -140,9 +141,17 @@ def _supersede(store: DmpStore, conn: Connection, ctx: FhirContext, old: Replace
                       stored)
 
 
-def provide(store: DmpStore, conn: Connection, ctx: FhirContext, sub: Submission) -> list[FhirResult]:
-    """Store a checked submission on ``conn``; the results in entry order (PATCH entries included)."""
+def provide(store: DmpStore, conn: Connection, ctx: FhirContext, sub: Submission, *,
+            may_replace: Callable[[Replaced], None] | None = None) -> list[FhirResult]:
+    """Store a checked submission on ``conn``; the results in entry order (PATCH entries included).
+
+    ``may_replace`` sees each document the submission would supersede before anything is written, and
+    raises to refuse (the access rules: a professional replaces only a document they may see).
+    """
     replaced = _replacements(store, conn, ctx, sub)
+    for old in replaced.values():
+        if may_replace is not None:
+            may_replace(old)
     patch_targets = _check_patches(store, ctx, sub, replaced)
     results: dict[int, FhirResult] = {}
     by_rid = {old.rid: _supersede(store, conn, ctx, old) for old in replaced.values()}  # row locks first

@@ -69,6 +69,25 @@ def check_record(store: DmpStore, conn: Connection, ctx: FhirContext, user: Prin
     return record
 
 
+def check_replaced(store: DmpStore, conn: Connection, ctx: FhirContext, user: Principal, replaced: Mapping[str, Any],
+                   rid: str, *, mode: access.AccessMode, where: str, ins: str | None = None) -> None:
+    """A replacement supersedes a stored document: ``user`` must be allowed to see it (access.decide, rules
+    1-5: the matrix, MASQUE_PS, the mode), else :class:`RefusedWrite` (action C, ITI-65) naming it."""
+    record = consents_for(store, conn, ctx, replaced)
+    decision = access.decide(user, replaced, mode=mode, patient_record=record, matrix=store.matrix)
+    if decision.allowed:
+        return
+    patient = PatientRef(ins=record.ins or ins, reference=(replaced.get("subject") or {}).get("reference"))
+    try:
+        decision.raise_if_refused()
+    except SandboxError as exc:
+        error = SandboxError(exc.status, exc.code, f"relatesTo replaces DocumentReference/{rid}, which you may "
+                             f"not see: {exc.diagnostics} Only a professional who may read a document replaces it.",
+                             issue=exc.issue, expression=[where])
+        raise refused(error, action="C", subtype="ITI-65", mode=mode, patient=patient,
+                      entities=(f"DocumentReference/{rid}",)) from None
+
+
 async def run_write(store: DmpStore, ctx: FhirContext, user: Principal, write: Callable[[], T]) -> T:
     """Run ``write`` (one write transaction) in the thread pool; a :class:`RefusedWrite` is traced, then raised."""
     try:

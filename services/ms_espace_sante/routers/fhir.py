@@ -62,7 +62,9 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
 
     def write() -> list:
         with store.db.write() as conn:
-            results = transactions.provide(store, conn, ctx, sub)
+            results = transactions.provide(store, conn, ctx, sub, may_replace=lambda old: writes.check_replaced(
+                store, conn, ctx, user, old.body, old.rid, mode=mode, ins=ins,
+                where=f"Bundle.entry[{old.by}].resource.relatesTo"))
             for document in traces.written_documents(results):
                 writes.check_record(store, conn, ctx, user, document, mode=mode, subtype="ITI-65", ins=ins)
             store.audit.write(conn, ctx, user, traces.write_access("ITI-65", results, ins, mode))

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
+from core.fhir.interactions import FhirContext
 from tests.services.ms_espace_sante import support
+from tests.services.ms_espace_sante.test_traces import MASQUE_PS
 from tests.services.ms_espace_sante.support import location_id, provide_bundle, supersede_patch
 
 
@@ -85,3 +87,30 @@ async def test_replacement_refusals_store_nothing(dmp):
         assert answer.status_code == status and code in answer.text, answer.text
     assert dmp.counts() == before
     assert stored(dmp, old)["status"] == "current"
+
+
+async def test_only_a_professional_who_may_see_a_document_replaces_it(dmp):
+    masked = provide_bundle(documents=(b"version 1",))
+    masked["entry"][1]["resource"]["securityLabel"].append(MASQUE_PS)
+    old = location_id((await dmp.post("", masked)).json()["entry"][1]["response"]["location"])
+    visible = await first_document(dmp)
+    kit = await support.psc_support.Psc(dmp.http, dmp.tenant).login(login_hint="899700427885")  # another physician
+    other = support.Dmp(dmp.http, dmp.tenant, kit["access_token"])
+    before = dmp.counts()
+    answer = await other.post("", provide_bundle(documents=(b"version 2",), replaces=old))
+    assert answer.status_code == 403, answer.text
+    issue = answer.json()["issue"][0]
+    assert issue["details"]["coding"][0]["code"] == "MES-0203"
+    assert issue["expression"] == ["Bundle.entry[1].resource.relatesTo"]
+    after = dmp.counts()
+    assert after["DocumentReference"] == before["DocumentReference"] and after["Binary"] == before["Binary"]
+    assert stored(dmp, old)["status"] == "current"
+    store = dmp.store()
+    ctx = FhirContext(tenant=dmp.tenant, base=f"{support.PUBLIC}/t/{dmp.tenant}/ms-espace-sante/fhir")
+    with store.db.read() as conn:
+        traces = json.loads(store.api.search(conn, ctx, "AuditEvent", [("outcome", "4")]).body)["entry"]
+    assert [t["resource"]["subtype"][0]["code"] for t in traces] == ["ITI-65"]
+    assert any(e["what"].get("reference") == f"DocumentReference/{old}" for e in traces[0]["resource"]["entity"])
+    # a document the other physician may see, they replace
+    assert (await other.post("", provide_bundle(replaces=visible))).status_code == 200
+    assert stored(dmp, visible)["status"] == "superseded"
