@@ -10,8 +10,8 @@ import pytest
 
 from core.fhir.interactions import FhirContext
 from tests.services.ms_espace_sante import support
-from tests.services.ms_espace_sante.test_traces import MASQUE_PS
 from tests.services.ms_espace_sante.support import location_id, provide_bundle, supersede_patch
+from tests.services.ms_espace_sante.test_traces import MASQUE_PS
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
