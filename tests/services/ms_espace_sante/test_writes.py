@@ -147,3 +147,16 @@ async def test_the_audit_event_names_the_caller_and_the_document_keeps_its_autho
             tuple(x["what"]["reference"].split("/")) for x in event["entity"]
             if x.get("what", {}).get("reference", "").startswith("DocumentReference/")])]
     assert docs and all(d["contained"][0]["identifier"][0]["value"] == psc_support.ROBERT for d in docs)
+
+
+async def test_feeding_is_not_limited_by_the_matrix_but_reading_back_is(dmp):
+    """A nurse feeds a telemedicine request (a type her row denies): authorisations concern consultation only."""
+    nurse = await as_professional(dmp, "899799000056")  # infirmiere-petit, profession 60
+    bundle = provide_bundle()
+    bundle["entry"][1]["resource"]["type"] = {"coding": [{"system": "http://loinc.org", "code": "75496-0"}]}
+    answer = await nurse.post("", bundle)
+    assert answer.status_code == 200, answer.text
+    binary = answer.json()["entry"][2]["response"]["location"].split("/_history/")[0]
+    refused = await nurse.get(binary)
+    assert refused.status_code == 403 and "MES-0202" in refused.text
+    assert (await dmp.get(binary)).status_code == 200  # a physician sees it
