@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.codes import Code
 from core.errors import SandboxError
+from core.fhir.clauses import token_values
 from core.fhir.declare import FhirSpec
 from core.fhir.index import INDEX_COLUMNS, index_rows
 from core.fhir.schema import FhirTables
@@ -142,6 +143,22 @@ class FhirStore:
                         res.c.rid.in_(rids[i:i + 500])))
                 found.update(((rtype, r.rid), Stored(rtype, r.rid, r.version, r.last_updated, r.body)) for r in rows)
         return [found[k] for k in dict.fromkeys(keys) if k in found]
+
+    def by_token(self, conn: Connection, *, tenant: str, rtype: str, param: str, value: str,
+                 limit: int) -> list[Stored]:
+        """Live resources whose token ``param`` is ``value`` (``system|code``, ``|code`` or ``code``, as a search
+        reads one token value), at most ``limit``, by id: one indexed statement where a search (parsing,
+        planning, count and page) costs a millisecond more. For lookups by a business identifier."""
+        spec = self.spec.by_type[rtype].param(param)
+        if spec is None or spec.type != "token":
+            raise ValueError(f"{rtype}.{param} is no token search parameter")
+        res, tok = self.t.res, self.t.token
+        owners = select(tok.c.rid).where(tok.c.tenant == tenant, tok.c.rtype == rtype, tok.c.param == param,
+                                         token_values(spec, [value], tok))
+        rows = conn.execute(select(res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(
+            res.c.tenant == tenant, res.c.rtype == rtype, res.c.deleted.is_(False), res.c.rid.in_(owners))
+            .order_by(res.c.rid).limit(limit))
+        return [Stored(rtype, r.rid, r.version, r.last_updated, r.body) for r in rows]
 
     # writes --------------------------------------------------------------------------------------
     def create(self, conn: Connection, *, tenant: str, resource: dict, rid: str | None = None,

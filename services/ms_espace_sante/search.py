@@ -31,6 +31,7 @@ from sqlalchemy import Connection, false, or_
 from sqlalchemy.sql import ColumnElement
 
 from core.errors import SandboxError
+from core.fhir.bundles import SUBSETTED
 from core.fhir.clauses import split_or
 from core.fhir.index import parse_reference
 from core.fhir.interactions import FhirContext
@@ -110,11 +111,9 @@ def check_params(params: list[tuple[str, str]], transaction: str) -> tuple[str, 
 
 def find_patient(store: DmpStore, conn: Connection, ctx: FhirContext, name: str, value: str) -> Target:
     """The DMP the search names (its consents), or an empty Target: no such DMP here (the search finds nothing)."""
-    engine = store.api.search_engine
-    if name == "patient.identifier":
-        req = engine.parse("Patient", [("identifier", value)])
-        req.count = 2
-        found = engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls).matches
+    if name == "patient.identifier":  # the Patient by its identifier: one indexed lookup, not a whole search
+        found = store.api.store.by_token(conn, tenant=ctx.tenant, rtype="Patient", param="identifier",
+                                         value=split_or(value)[0], limit=2)
         if len(found) > 1:
             raise SandboxError(400, MesCode.SEARCH_ONE_PATIENT, f"patient.identifier {value[:80]!r} names several "
                                "patients: give the identifier's system (urn:oid:1.2.250.1.213.1.4.8|<INS>).",
@@ -165,16 +164,18 @@ def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, pr
            mode: AccessMode, target: Target, matrix: Matrix) -> dict:
     """The searchset without the entries the caller may not see, included ones too (see the module doc).
 
-    Each entry is judged on its stored resource, not on what ``_elements`` left of it in the bundle; each
+    A cut entry is judged on its stored resource, not on what ``_elements`` left of it in the bundle; each
     List returned keeps only the items the caller may see (:func:`screen_items`).
     """
-    keys = [(r.get("resourceType"), r.get("id")) for r in (e.get("resource") or {} for e in bundle.get("entry", []))]
+    resources = [e.get("resource") or {} for e in bundle.get("entry", [])]
+    keys = [(r.get("resourceType"), r.get("id")) for r in resources if subsetted(r)]
     stored = {(s.rtype, s.rid): json.loads(s.body) for s in store.api.store.many(
         conn, tenant=ctx.tenant, keys=[(t, i) for t, i in keys if isinstance(t, str) and isinstance(i, str)])}
     document_shown = partial(shown_document, principal, mode=mode, target=target, matrix=matrix)
 
     def shown(entry_resource: dict) -> bool:
-        resource = stored.get((entry_resource.get("resourceType"), entry_resource.get("id")))
+        resource = stored.get((entry_resource.get("resourceType"), entry_resource.get("id"))) \
+            if subsetted(entry_resource) else entry_resource
         if resource is None:
             return False
         rtype = resource.get("resourceType")
@@ -189,6 +190,16 @@ def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, pr
     screen_items(store, conn, ctx, [e["resource"] for e in bundle["entry"] if e["resource"].get("resourceType")
                                     == "List"], document_shown)
     return bundle
+
+
+def subsetted(resource: dict) -> bool:
+    """An entry ``_elements`` / ``_summary`` cut (tagged SUBSETTED): judged on its stored version. Any other
+    entry is the stored resource itself, judged as it is."""
+    meta = resource.get("meta") or {}
+    tags = meta.get("tag", []) if isinstance(meta, dict) else None
+    if not isinstance(tags, list):
+        return True  # not the shape the kernel writes: judge the stored version
+    return any(isinstance(t, dict) and t.get("code") == SUBSETTED["code"] for t in tags)
 
 
 def shown_document(principal: Practitioner, resource: dict, *, mode: AccessMode, target: Target,

@@ -11,12 +11,12 @@ import json
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.audit import PatientRef
 from core.codes import Code
-from core.errors import SandboxError
-from core.fhir.router import respond
+from core.errors import FHIR_JSON, SandboxError
 from core.openapi import body, outcomes
 from services.ms_espace_sante import access, search
 from services.ms_espace_sante.deps import Caller, Store
@@ -42,8 +42,8 @@ async def read_form(request: Request) -> list[tuple[str, str]]:
 
 
 def run(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001 - Caller, DmpStore
-        params: list[tuple[str, str]]) -> tuple[access.Decision, search.Target, object]:
-    """The decision on the record, the patient, and the searchset (None when refused)."""
+        params: list[tuple[str, str]]) -> tuple[access.Decision, search.Target, dict | None]:
+    """The decision on the record, the patient, and the screened searchset (None when refused)."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     params = search.rewrite(params)
@@ -58,23 +58,28 @@ def run(request: Request, user, store, rtype: str, transaction: str,  # noqa: AN
                                        deleted=search.asks_deleted(params)) if rtype == "DocumentReference" else ()
         result = store.api.search(conn, ctx, rtype, params, extra=extra)
         # the SQL filter keeps what decide allows; every entry (included ones too) is screened all the same
-        bundle = search.screen(store, conn, ctx, json.loads(result.body), user, mode=mode, target=target,
-                               matrix=store.matrix)
-    result.body = json.dumps(bundle, ensure_ascii=False)
-    return decision, target, result
+        return decision, target, search.screen(store, conn, ctx, json.loads(result.body), user, mode=mode,
+                                               target=target, matrix=store.matrix)
+
+
+def searched(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001
+             params: list[tuple[str, str]]) -> tuple[access.Decision, dict | None]:
+    """The search, then its AuditEvent in a transaction of its own: one call in the thread pool."""
+    decision, target, bundle = run(request, user, store, rtype, transaction, params)
+    hits = [f"{rtype}/{e['resource']['id']}" for e in bundle.get("entry", [])
+            if e.get("search", {}).get("mode") == "match"] if bundle is not None else []
+    patient = PatientRef(ins=target.consents.ins or None, reference=target.reference)
+    store.audit.write_own(store.context(request), user, access.trace(
+        decision, action="E", subtype=transaction, patient=patient, entities=tuple(hits),
+        query=urlencode(params)))
+    return decision, bundle
 
 
 async def traced(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001
                  params: list[tuple[str, str]]) -> Response:
-    decision, target, result = run(request, user, store, rtype, transaction, params)
-    hits = [f"{rtype}/{e['resource']['id']}" for e in json.loads(result.body).get("entry", [])
-            if e.get("search", {}).get("mode") == "match"] if result is not None else []
-    patient = PatientRef(ins=target.consents.ins or None, reference=target.reference)
-    await store.audit.record(store.context(request), user, access.trace(
-        decision, action="E", subtype=transaction, patient=patient, entities=tuple(hits),
-        query=urlencode(params)))
+    decision, bundle = await run_in_threadpool(searched, request, user, store, rtype, transaction, params)
     decision.raise_if_refused()
-    return respond(result)
+    return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
 
 
 @router.get("/DocumentReference", responses=outcomes())
