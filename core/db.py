@@ -1,4 +1,5 @@
-"""One database per service: SQLite (WAL, foreign keys, busy timeout) by default, PostgreSQL by URL.
+"""One database per service: SQLite (WAL checkpointed off the request path by core/wal.py, foreign keys,
+busy timeout) by default, PostgreSQL by URL.
 
 Tables of a service carry its package name as prefix and every business row a ``tenant`` column, so
 one call wipes a tenant. Writes go through :meth:`Database.write`, one transaction per request: on
@@ -17,6 +18,8 @@ from sqlalchemy import Connection, MetaData, create_engine, delete, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
+
+from core.wal import Checkpoints
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -43,6 +46,7 @@ def make_engine(url: str) -> Engine:
         if not memory:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA wal_autocheckpoint=0")  # core/wal.py checkpoints off the request path
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.close()
@@ -64,6 +68,8 @@ class Database:
         self.metadata = metadata or MetaData()
         # the connection of an open atomic() block: write() and read() inside it join its transaction
         self._atomic: ContextVar[Connection | None] = ContextVar(f"atomic-{id(self)}", default=None)
+        file_sqlite = self.is_sqlite and make_url(url).database not in (None, "", ":memory:")
+        self.checkpoints = Checkpoints(self.engine) if file_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,6 +106,7 @@ class Database:
             conn.execution_options(write=True)
             with conn.begin():
                 yield conn
+        self._committed()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -129,10 +136,15 @@ class Database:
             else:
                 if commit:
                     transaction.commit()
+                    self._committed()
                 else:
                     transaction.rollback()
             finally:
                 self._atomic.reset(token)
+
+    def _committed(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.committed()
 
     def _joined(self) -> Connection | None:
         conn = self._atomic.get()
