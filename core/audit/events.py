@@ -19,6 +19,7 @@ Shape (IHE BALP / MHD audit conventions, R4 elements):
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,11 +103,23 @@ def agents(principal: Principal | None) -> list[dict]:
     return [{"who": {"display": "anonymous"}, "requestor": True}]
 
 
+NOT_FHIR_SPACE = re.compile(r"[^\S \r\n\t]")  # whitespace a FHIR string may not hold (\v, \f, U+2028...)
+
+
+def text(value: str | None) -> str | None:
+    """``value`` as a FHIR string: other whitespace than space, tab, CR and LF becomes a space, the ends are
+    trimmed; None when nothing is left. Names, client ids and refusal reasons may carry a client's text."""
+    cleaned = NOT_FHIR_SPACE.sub(" ", value).strip() if value else ""
+    return cleaned or None
+
+
 def _display(name: str) -> dict:
-    return {"display": name} if name else {}
+    shown = text(name)
+    return {"display": shown} if shown else {}
 
 
 def _software(client_id: str | None, *, requestor: bool) -> list[dict]:
+    client_id = text(client_id)
     if not client_id:
         return []
     return [{"type": {"coding": [{"system": DCM, "code": "110150", "display": "Application"}]},
@@ -145,7 +158,7 @@ def audit_event(principal: Principal | None, access: Access, *, source: str, rec
     event: dict = {"resourceType": "AuditEvent", "id": str(uuid.uuid4()), "type": kind}
     subtypes = []
     if access.subtype:
-        display = access.subtype_display or (known[0] if known else None)
+        display = text(access.subtype_display) or (known[0] if known else None)
         subtypes.append({"system": access.subtype_system, "code": access.subtype, **({"display": display}
                                                                                       if display else {})})
     if not known:
@@ -154,8 +167,8 @@ def audit_event(principal: Principal | None, access: Access, *, source: str, rec
     event["action"] = access.action
     event["recorded"] = recorded or now()
     event["outcome"] = access.outcome
-    if access.outcome_desc:
-        event["outcomeDesc"] = access.outcome_desc
+    if text(access.outcome_desc):
+        event["outcomeDesc"] = text(access.outcome_desc)
     if access.purpose:
         event["purposeOfEvent"] = [{"coding": [access.purpose]}]
     event["agent"] = agents(principal)

@@ -4,7 +4,8 @@
 commits or rolls back with the write it describes (a rejected request leaves nothing behind). Without a
 connection, :meth:`Audit.record` opens its own write transaction in a worker thread (reads, searches and
 refusals, which write nothing else); inside a ``Database.atomic`` block that transaction joins the block.
-Every event is validated with the R4 model (core/fhir/models) before it is stored.
+An event carrying a service's own elements is validated with the R4 model (core/fhir/models) before it is
+stored; the builder's output is valid by construction (tested).
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ class Audit:
             raise ValueError(f"{self.source}'s FhirSpec must declare core.audit.AUDIT_EVENT to record AuditEvents")
 
     def build(self, principal: Principal | None, access: Access) -> dict:
-        """The validated AuditEvent of ``access`` (raises if the builder's input makes it invalid)."""
-        return validate_resource(audit_event(principal, access, source=self.source), "AuditEvent")
+        """The AuditEvent of ``access``; validated with the R4 model when the service adds elements of its own
+        (``Access.extra``: raises if they make it invalid). The builder's own output is valid by construction,
+        for any principal and any text (a property test, tests/core/audit), so it is not validated again on
+        every read: that took ~0.5 ms, a tenth of a traced search."""
+        event = audit_event(principal, access, source=self.source)
+        return validate_resource(event, "AuditEvent") if access.extra else event
 
     def write(self, conn: Connection, ctx: FhirContext, principal: Principal | None, access: Access) -> Stored:
         """Store the event on ``conn`` (the request's write transaction)."""
