@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from core.admin import admin_refusal
-from core.app import install_error_handlers
+from core.app import install_error_handlers, settled_heap
 from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
@@ -275,6 +275,7 @@ def create_app(settings: SandboxSettings, services: list[ServiceSpec] | None = N
             await tenants.load()
             recorder.start()
             stack.push_async_callback(recorder.stop)
+            stack.enter_context(settled_heap())
             yield
 
     api = FastAPI(title="e-santé sandbox gateway", version=health.version(), lifespan=lifespan)

@@ -1,5 +1,6 @@
 """Plumbing every service app gets: health, tenant admin routes, admin token, error rendering."""
 
+import gc
 import uuid
 from contextlib import asynccontextmanager
 
@@ -200,3 +201,10 @@ async def test_every_405_carries_the_allow_of_its_url():
         routed = await c.delete("/fhir/Doc")  # Starlette's 405 named the first matching route's methods only
         assert_outcome(routed, 405, "HTTP-0405")
         assert routed.headers["allow"] == "GET, PATCH, POST"
+
+
+async def test_a_running_app_keeps_its_startup_objects_out_of_the_collector(tmp_path):
+    app = await client_for(tmp_path)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0  # settled_heap: gc.freeze once started
+    assert gc.get_freeze_count() == 0  # handed back at shutdown: a stopped app is collected
