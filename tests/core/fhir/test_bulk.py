@@ -7,12 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from core.db import Database
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext
 from core.fhir.router import FhirService
-from core.settings import ServiceSettings
-from tests.kernel_app.app import SLUG, SPEC
 
 RESOURCES = [
     {"resourceType": "Organization", "id": "org-1", "name": "Clinique du Lac", "alias": ["CDL"],
@@ -31,12 +28,8 @@ RESOURCES = [
 
 
 @pytest.fixture
-def service(database_url):
-    db = Database(database_url, prefix="kernel_demo")
-    fhir = FhirService(SPEC, db, ServiceSettings.for_slug(SLUG))
-    db.create_all()
-    yield fhir
-    db.dispose()
+def service(kernel_service):
+    return kernel_service
 
 
 def tenant() -> str:

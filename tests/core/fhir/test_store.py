@@ -6,22 +6,14 @@ import uuid
 
 import pytest
 
-from core.db import Database
 from core.fhir.interactions import FhirContext
-from core.fhir.router import FhirService
-from core.settings import ServiceSettings
-from tests.kernel_app.app import SLUG, SPEC
 
 INS = "urn:oid:1.2.250.1.213.1.4.8"
 
 
 @pytest.fixture
-def service(database_url):
-    db = Database(database_url, prefix="kernel_demo")
-    fhir = FhirService(SPEC, db, ServiceSettings.for_slug(SLUG))
-    db.create_all()
-    yield fhir
-    db.dispose()
+def service(kernel_service):
+    return kernel_service
 
 
 def patient(rid: str, *identifiers: dict) -> dict:
