@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -162,44 +161,3 @@ async def physician_token(http: httpx.AsyncClient, tenant_prefix: str = "") -> s
         "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT})
     assert token.status_code == 200, token.text[:300]
     return token.json()["access_token"]
-
-
-def _contained_authors(doc: dict) -> list[dict]:
-    """``spec.AUTHORS`` in plain Python: the contained resources the authors name, and their practitioners."""
-    contained = [r for r in doc.get("contained") or () if isinstance(r, dict)]
-    refs = {a.get("reference") for a in doc.get("author") or () if isinstance(a, dict)}
-    roles = {(r.get("practitioner") or {}).get("reference") for r in contained if f"#{r.get('id')}" in refs}
-    return [r for r in contained if f"#{r.get('id')}" in refs | roles]
-
-
-def _names(part: str):  # noqa: ANN202
-    return lambda doc: [v for r in _contained_authors(doc) for n in r.get("name") or () for v in
-                        (n.get(part) if isinstance(n.get(part), list) else [n[part]] if part in n else [])]
-
-
-def _identifiers(doc: dict) -> list:
-    found = [a["identifier"] for a in doc.get("author") or () if isinstance(a, dict) and "identifier" in a]
-    found += [i for r in _contained_authors(doc) for i in r.get("identifier") or ()]
-    found += [(r.get("practitioner") or {}).get("identifier") for r in _contained_authors(doc)
-              if (r.get("practitioner") or {}).get("identifier")]
-    return list({json.dumps(i, sort_keys=True): i for i in found}.values())
-
-
-def fast_author_index(sample: list[dict]) -> None:
-    """Index the ``author-*`` parameters of DocumentReference in plain Python, for the bench's load only.
-
-    Their FHIRPath (spec.AUTHORS, a ``where`` over ``%context``) runs in fhirpathpy at ~2 ms each, 90% of a
-    bulk load's CPU (7 ms a document; 1,000,000 would take two hours). The replacement gives what fhirpathpy
-    gives: checked on ``sample`` first (AssertionError otherwise).
-    """
-    from core.fhir import index
-    from services.ms_espace_sante.spec import DOCUMENT_REFERENCE
-
-    slow = index.evaluator
-    fast = {p.expression: fn for p in DOCUMENT_REFERENCE.params for name, fn in (
-        ("author-given", _names("given")), ("author-family", _names("family")),
-        ("author-identifier", _identifiers)) if p.name == name}
-    for expression, fn in fast.items():
-        for doc in sample:
-            assert fn(doc) == slow(expression)(doc), (expression, doc["id"])
-    index.evaluator = lambda expression: fast.get(expression) or slow(expression)

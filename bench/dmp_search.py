@@ -69,7 +69,6 @@ def generate(data_dir: Path, patients: int, documents: int) -> dict:
     ids = [r["id"] for r in records]
     rnd = random.Random(SEED)
     authors = [f"8{rnd.randrange(10**10, 10**11)}" for _ in range(2000)]
-    _dmp.fast_author_index([_dmp.stored_document(random.Random(n), f"doc-{n}", ids[0], authors) for n in range(200)])
     step = 50_000
     for first in range(0, documents, step):  # one transaction per 50,000 (a bounded WAL)
         docs = (_dmp.stored_document(rnd, f"doc-{n}", ids[int(rnd.random() * len(ids))], authors)

@@ -6,6 +6,7 @@ for; values are extracted on write into indexed tables, so searches never scan J
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,10 @@ class SearchParam:
     # other parameters of the same type reachable as modifiers of this one: parts=("family", "given") on
     # ``name`` makes ``name:family=X`` the ``family`` search (the Annuaire Santé v2 documented form)
     parts: tuple[str, ...] = ()
+    # a plain-Python equivalent of ``expression`` (resource -> values) the indexer runs instead, for an expression
+    # the compiled walker cannot take and fhirpathpy runs slowly; ``expression`` stays the definition, and the
+    # service's tests check that both give the same index rows (core/fhir/index.py ``values_of``)
+    extract: Callable[[dict], list] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

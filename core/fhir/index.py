@@ -171,9 +171,14 @@ def of_type_param(name: str) -> str:
     return f"{name}:of-type"
 
 
+def values_of(param: SearchParam, resource: dict) -> list:
+    """What ``param`` finds in ``resource``: its ``extract`` when it declares one, else its FHIRPath."""
+    return param.extract(resource) if param.extract is not None else evaluator(param.expression)(resource)
+
+
 def extract(param: SearchParam, resource: dict, base_urls: tuple[str, ...] = ()) -> list[tuple]:
     """Index rows (without owner columns) of one parameter for one resource."""
-    return _rows(param, evaluator(param.expression)(resource), base_urls)
+    return _rows(param, values_of(param, resource), base_urls)
 
 
 def _rows(param: SearchParam, values: list, base_urls: tuple[str, ...]) -> list[tuple]:
@@ -211,7 +216,7 @@ def index_rows(spec: FhirSpec, tenant: str, resource: dict, rid: str,
         return rows
     for param in declared.params:
         name = param.name
-        values = evaluator(param.expression)(resource)
+        values = values_of(param, resource)
         for value in _rows(param, values, base_urls):
             if param.type in ("token", "uri"):
                 rows["token"].append((tenant, rtype, rid, name, value[0], str(value[1])[:500]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core.audit import AUDIT_EVENT
 from core.fhir.declare import FhirSpec, ResourceSpec, SearchParam
+from services.ms_espace_sante import authors
 
 INS_NIR_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 INS_NIA_SYSTEM = "urn:oid:1.2.250.1.213.1.4.9"
@@ -51,10 +52,11 @@ DOCUMENT_REFERENCE = ResourceSpec("DocumentReference", params=(
     SearchParam("period-end", "date", "DocumentReference.context.period.end"),
     # author.given / author.family / author.identifier (routers/search.py rewrites the chain): the authors are
     # contained resources, which the kernel's chaining cannot reach, so their names and ids are indexed here
-    SearchParam("author-given", "string", f"{AUTHORS}.name.given"),
-    SearchParam("author-family", "string", f"{AUTHORS}.name.family"),
+    # (extracted by authors.py, which gives what the expressions give, ~100x faster)
+    SearchParam("author-given", "string", f"{AUTHORS}.name.given", extract=authors.names("author", "given")),
+    SearchParam("author-family", "string", f"{AUTHORS}.name.family", extract=authors.names("author", "family")),
     SearchParam("author-identifier", "token", f"DocumentReference.author.identifier | {AUTHORS}.identifier | "
-                f"{AUTHORS}.practitioner.identifier"),
+                f"{AUTHORS}.practitioner.identifier", extract=authors.author_identifiers),
 ), interactions=WRITTEN | {"patch"})  # metadata updates (routers/updates.py)
 
 LIST = ResourceSpec("List", params=(
@@ -70,8 +72,8 @@ LIST = ResourceSpec("List", params=(
     SearchParam("sourceId", "token", f"List.extension('{MHD_EXT}ihe-sourceId').value"),
     SearchParam("isArchived", "token", f"List.extension('{IS_ARCHIVED}').value"),
     # source.given / source.family (routers/search.py rewrites the chain), as author.* above
-    SearchParam("source-given", "string", f"{SOURCES}.name.given"),
-    SearchParam("source-family", "string", f"{SOURCES}.name.family"),
+    SearchParam("source-given", "string", f"{SOURCES}.name.given", extract=authors.names("source", "given")),
+    SearchParam("source-family", "string", f"{SOURCES}.name.family", extract=authors.names("source", "family")),
 ), interactions=WRITTEN)
 
 BINARY = ResourceSpec("Binary", interactions=frozenset({"read", "create"}))
