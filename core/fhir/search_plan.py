@@ -7,7 +7,8 @@ candidates against it, once per statement: over 1,000,000 DocumentReferences, ``
 870,000 ids, 1.3 s, though the patient's criterion leaves ten candidates (docs/benchmarks.md, dmp_search).
 
 So when a search has several sets, each set is first probed with a bounded count (``LIMIT PROBE_LIMIT``
-over its own index, ~0.1 ms); the smallest, if it is below the limit, *drives* (the ``IN`` form) and every
+over its own index, ~0.1 ms, in the order of the query; one of at most ``SMALL`` ids stops the probing); the
+smallest, if it is below the limit, *drives* (the ``IN`` form) and every
 other criterion is *checked* per candidate with a correlated ``EXISTS`` on the index table's
 ``(tenant, rtype, rid, param, ...)`` index (core/fhir/schema.py), a few index probes per candidate. When
 every probe reaches the limit no criterion is known to be small, and the sets stay in the ``IN`` form: the
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 PROBE_LIMIT = 200
+SMALL = 20  # a probe finding at most this many ids drives at once: the criteria after it are not probed
 
 
 @dataclass
@@ -78,6 +80,8 @@ def driver(conn: Connection, criteria: list[Criterion]) -> int | None:
         if rids is None:
             continue
         found = bounded_count(conn, rids)
+        if found <= SMALL:
+            return i  # another set could be smaller, not much cheaper: a few index probes per candidate
         if found < smallest:
             best, smallest = i, found
     return best

@@ -111,3 +111,16 @@ def test_planned_searches_find_what_the_criteria_say(service, crowded, params, e
     bundle = json.loads(result.body)
     assert sorted(e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match") == expected
     assert bundle["total"] == len(expected)
+
+
+@pytest.mark.parametrize("order, probes", [(["subject", "status"], 1), (["status", "subject"], 2)])
+def test_a_small_probe_stops_the_probing(service, crowded, monkeypatch, order, probes):
+    from core.fhir import search_plan
+    counted = []
+    real = search_plan.bounded_count
+    monkeypatch.setattr(search_plan, "bounded_count", lambda conn, rids: counted.append(1) or real(conn, rids))
+    values = {"status": "final", "subject": "Patient/small"}
+    with service.db.read() as conn:
+        found = service.api.search(conn, FhirContext(tenant=crowded, base="http://x/fhir"), "Observation",
+                                   [(name, values[name]) for name in order])
+    assert json.loads(found.body)["total"] == 1 and len(counted) == probes
