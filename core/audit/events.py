@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import base64
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from core.fhir.store import new_id
 from core.identifiers import IDNAT_PS_OID, INS_NIR_OID
 from core.oidc.principals import Patient, Practitioner, Principal, System
 
@@ -155,7 +155,7 @@ def audit_event(principal: Principal | None, access: Access, *, source: str, rec
         kind = {"system": DCM, "code": known[1], "display": known[2]}
     else:
         kind = {"system": REST, "code": "rest", "display": "RESTful Operation"}
-    event: dict = {"resourceType": "AuditEvent", "id": str(uuid.uuid4()), "type": kind}
+    event: dict = {"resourceType": "AuditEvent", "id": new_id(), "type": kind}
     subtypes = []
     if access.subtype:
         display = text(access.subtype_display) or (known[0] if known else None)

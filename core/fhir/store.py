@@ -7,7 +7,9 @@ or a failing transaction Bundle, leaves nothing behind.
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +40,17 @@ class Stored:
     @property
     def etag(self) -> str:
         return f'W/"{self.version}"'
+
+
+def new_id() -> str:
+    """A server-assigned id: a version-7 UUID (RFC 9562: 48-bit Unix milliseconds, version, 74 random bits).
+    Ids that grow with time are inserted at the right edge of the primary key and of the owner indexes, where
+    the pages are hot, not on a random page of a large file as uuid4 ones: an AuditEvent write over the 9.7 GB
+    bench record went from p50 3.4-4.6 ms to 2.2 ms, p95 9 ms to 5-7 ms (two runs each)."""
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | \
+        rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
 
 
 def check_id(rid: str) -> str:
@@ -164,7 +177,7 @@ class FhirStore:
     def create(self, conn: Connection, *, tenant: str, resource: dict, rid: str | None = None,
                base_urls: tuple[str, ...] = ()) -> Stored:
         rtype = resource["resourceType"]
-        rid = rid or str(uuid.uuid4())
+        rid = rid or new_id()
         stored, epoch = self._stamp(resource, rid, 1)
         try:
             conn.execute(insert(self.t.res).values(

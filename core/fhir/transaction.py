@@ -20,6 +20,7 @@ from core.codes import Code
 from core.db import Database
 from core.errors import SandboxError
 from core.fhir.interactions import FhirApi, FhirContext, FhirResult
+from core.fhir.store import new_id
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3}
@@ -97,7 +98,7 @@ class BundleProcessor:
             full_url, method = entry.get("fullUrl"), entry["request"]["method"]
             rtype = entry.get("resource", {}).get("resourceType") if isinstance(entry.get("resource"), dict) else None
             if method == "POST" and rtype:
-                ids[i] = str(uuid.uuid4())
+                ids[i] = new_id()
                 target = f"{rtype}/{ids[i]}"
             elif method == "PUT" and rtype:
                 target = entry["request"]["url"].split("?", 1)[0].strip("/")

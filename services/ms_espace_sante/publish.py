@@ -8,12 +8,11 @@ patient's DMP, and both are stored on one connection: a refusal stores nothing.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import Connection
 
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext, FhirResult
+from core.fhir.store import new_id
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.documents import decode_data, resolver, rewrite_references, sha1_base64
 from services.ms_espace_sante.store import DmpStore
@@ -48,7 +47,7 @@ def check_publish(resource: object, *, max_document_bytes: int) -> list[bytes]:
 
 def publish(store: DmpStore, conn: Connection, ctx: FhirContext, resource: dict, documents: list[bytes]) -> FhirResult:
     """Store the Binaries and the DocumentReference of a checked ITI-105 request on ``conn``."""
-    rid = str(uuid.uuid4())
+    rid = new_id()
     for attachment, raw in zip(attachments(resource), documents, strict=True):
         binary = {"resourceType": "Binary", "contentType": attachment.get("contentType") or "application/octet-stream",
                   "data": attachment.pop("data"), "securityContext": {"reference": f"DocumentReference/{rid}"}}

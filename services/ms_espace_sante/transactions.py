@@ -30,6 +30,7 @@ from core.codes import Code
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext, FhirResult
 from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
+from core.fhir.store import new_id
 from core.fhir.transaction import entry_response
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.documents import resolver, rewrite_references
@@ -157,7 +158,7 @@ def provide(store: DmpStore, conn: Connection, ctx: FhirContext, sub: Submission
     by_rid = {old.rid: _supersede(store, conn, ctx, old) for old in replaced.values()}  # row locks first
     for i, rid in patch_targets.items():
         results[i] = by_rid[rid]
-    ids = {i: str(uuid.uuid4()) for i, e in enumerate(sub.entries) if e["request"]["method"] == "POST"}
+    ids = {i: new_id() for i, e in enumerate(sub.entries) if e["request"]["method"] == "POST"}
     mapping = {sub.entries[i]["fullUrl"]: f"{sub.resource(i)['resourceType']}/{rid}" for i, rid in ids.items()}
     owner: dict[str, str] = {}  # Binary fullUrl -> the DocumentReference id it belongs to
     for i in sub.documents:

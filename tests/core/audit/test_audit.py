@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from urllib.parse import parse_qsl
 
@@ -157,3 +158,13 @@ def test_the_builder_makes_a_valid_event_from_any_principal_and_text(principal, 
     """Why Audit.build validates only events with a service's ``extra`` elements (subtypes are the services'
     own codes; every text, which may come from a client, is any text)."""
     validate_resource(audit_event(principal, access, source="demo"), "AuditEvent")
+
+
+def test_event_ids_are_version_7_uuids_that_grow_with_time():
+    ids = [audit_event(PRO, Access("R"), source="demo")["id"] for _ in range(50)]
+    time.sleep(0.002)
+    later = audit_event(PRO, Access("R"), source="demo")["id"]
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed) and len(set(ids)) == 50
+    assert all(later > i for i in ids)  # a later millisecond sorts after, as text too
+    assert abs((parsed[0].int >> 80) - time.time() * 1000) < 5000

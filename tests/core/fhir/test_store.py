@@ -46,3 +46,11 @@ def test_by_token_answers_what_the_search_answers(service):
 def test_by_token_takes_token_parameters_only(service):
     with service.db.read() as conn, pytest.raises(ValueError):
         service.api.store.by_token(conn, tenant="default", rtype="Patient", param="birthdate", value="x", limit=1)
+
+
+def test_server_assigned_ids_are_version_7_uuids(service):
+    with service.db.write() as conn:
+        made = [service.api.store.create(conn, tenant="ids", resource=patient("x", {"value": "1"}) | {"id": None})
+                for _ in range(3)]
+    assert all(uuid.UUID(s.rid).version == 7 for s in made)
+    assert [s.rid[:13] for s in made] == sorted(s.rid[:13] for s in made)  # the millisecond prefix never goes back
