@@ -312,11 +312,10 @@ class SearchEngine:
             extra: Sequence[ColumnElement] = ()) -> SearchResult:
         """One page of ``req``; ``extra`` clauses (a service's own filter) narrow it, total and paging included."""
         where = [*self.where(conn, tenant, req, base_urls), *extra]
-        total = None
-        if req.total != "none" or req.summary_count:
-            total = conn.execute(self.count_query(req, where)).scalar_one()
+        wants_total = req.total != "none" or req.summary_count
         if req.summary_count or req.count == 0:
-            return SearchResult(total, [], [])
+            return SearchResult(conn.execute(self.count_query(req, where)).scalar_one() if wants_total else None,
+                                [], [])
         res = self.t.res
         page = self.page_query(tenant, req, where).subquery()
         query = (select(res.c.rid, res.c.version, res.c.last_updated, res.c.body)
@@ -325,6 +324,10 @@ class SearchEngine:
         matches = [Stored(req.rtype, r.rid, r.version, r.last_updated, r.body) for r in conn.execute(query)]
         more = len(matches) > req.count
         del matches[req.count:]
+        total = None
+        if wants_total:  # a last page that is not empty tells the total: no count statement
+            total = req.offset + len(matches) if matches and not more else \
+                conn.execute(self.count_query(req, where)).scalar_one()
         return SearchResult(total, matches, self._included(conn, tenant, req, matches), more=more)
 
     def count_query(self, req: SearchRequest, where: list[ColumnElement]):

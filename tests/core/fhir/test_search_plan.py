@@ -124,3 +124,28 @@ def test_a_small_probe_stops_the_probing(service, crowded, monkeypatch, order, p
         found = service.api.search(conn, FhirContext(tenant=crowded, base="http://x/fhir"), "Observation",
                                    [(name, values[name]) for name in order])
     assert json.loads(found.body)["total"] == 1 and len(counted) == probes
+
+
+@pytest.mark.parametrize("params, total, counts", [
+    ([("subject", "Patient/small")], 1, 0),  # one page, not empty: its length is the total
+    ([("status", "final"), ("_count", "50")], 300, 1),  # more pages: counted
+    ([("status", "final"), ("_count", "50"), ("_offset", "280")], 300, 0),  # the last page: offset + length
+    ([("status", "final"), ("_count", "50"), ("_offset", "400")], 300, 1),  # past the end: counted
+    ([("subject", "Patient/nobody")], 0, 1),
+])
+def test_the_total_is_counted_only_when_the_page_does_not_tell_it(service, crowded, params, total, counts):
+    from sqlalchemy import event
+    seen = []
+
+    def log(conn, cursor, statement, *args):  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(service.db.engine, "before_cursor_execute", log)
+    try:
+        with service.db.read() as conn:
+            found = service.api.search(conn, FhirContext(tenant=crowded, base="http://x/fhir"), "Observation", params)
+    finally:
+        event.remove(service.db.engine, "before_cursor_execute", log)
+    assert json.loads(found.body)["total"] == total
+    counted = [s for s in seen if s.lstrip().upper().startswith("SELECT COUNT(") and "LIMIT" not in s.upper()]
+    assert len(counted) == counts, seen
