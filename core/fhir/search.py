@@ -6,7 +6,8 @@ Supported (R4 §3.1.1.4): token, string, date, reference and uri parameters; mod
 eb``; comma = OR, repeated parameter = AND; one level of chaining (``patient.identifier=...``); ``_id``,
 ``_lastUpdated``, ``_count``, ``_offset``, ``_sort``, ``_summary=count``, ``_total``, ``_elements``,
 ``_include`` (``*`` and ``Type:*`` for every reference parameter) and ``_revinclude`` (one level);
-system-level search over several types (``_type``). The value clauses are in :mod:`core.fhir.clauses`.
+system-level search over several types (``_type``). The value clauses are in :mod:`core.fhir.clauses`, the
+result parameters in :mod:`core.fhir.result_params`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from sqlalchemy import Connection, and_, false, func, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from core.codes import Code
-from core.digits import bounded_int
 from core.errors import SandboxError
+from core.fhir import result_params
 from core.fhir import search_plan as plan
 from core.fhir.clauses import (
     bad_value,
@@ -37,9 +38,6 @@ from core.fhir.schema import FhirTables
 from core.fhir.search_plan import Criterion
 from core.fhir.store import FhirStore, Stored
 
-RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_elements", "_format",
-                 "_pretty", "_total"}
-TOTALS = ("none", "estimate", "accurate")
 MODIFIERS = {
     "token": {"missing", "not", "text", "of-type"},
     "uri": {"missing", "not"},
@@ -90,8 +88,8 @@ class SearchEngine:
         req = SearchRequest(rtype=rtype, count=self.spec.default_count)
         for raw_name, value in params:
             name = raw_name.split(":", 1)[0]
-            if name in RESULT_PARAMS:
-                self._result_param(req, name, value)
+            if name in result_params.NAMES:
+                result_params.apply(self.spec, req, name, value, self._param)
             elif self._known(rtype, raw_name):
                 if len(split_or(value)) > self.spec.max_values:
                     raise too_many(f"{raw_name} has more than {self.spec.max_values} comma-separated values; "
@@ -121,66 +119,6 @@ class SearchEngine:
     def _known(self, rtype: str, raw_name: str) -> bool:
         head = raw_name.split(".", 1)[0].split(":", 1)[0]
         return self._param(rtype, head) is not None
-
-    def _result_param(self, req: SearchRequest, name: str, value: str) -> None:
-        if name in ("_count", "_offset"):
-            try:
-                number = bounded_int(value)
-            except ValueError as exc:
-                raise bad_value(f"{name} {exc}.", name) from None
-            if name == "_count":
-                req.count = min(number, self.spec.max_count)
-            else:
-                req.offset = number
-        elif name == "_sort":
-            if len(req.sort) + value.count(",") >= self.spec.max_values:
-                raise too_many(f"_sort names more than {self.spec.max_values} keys.", name)
-            for item in filter(None, value.split(",")):
-                key = item.lstrip("-")
-                if key != "_id" and key != "_lastUpdated" and self._param(req.rtype, key) is None:
-                    raise SandboxError(400, Code.UNKNOWN_SEARCH_PARAM, f"Cannot sort {req.rtype} by {key!r}.",
-                                       issue="not-supported", expression=["_sort"])
-                req.sort.append((key, item.startswith("-")))
-            req.echo.append((name, value))
-        elif name == "_summary":
-            if value not in ("count", "false"):
-                raise bad_value(f"_summary={value!r} is not supported here; use 'count' or 'false'.", name)
-            req.summary_count = value == "count"
-            req.echo.append((name, value))
-        elif name == "_total":
-            if value not in TOTALS:
-                raise bad_value(f"_total={value[:40]!r}: use none, estimate or accurate.", name)
-            req.total = value
-            req.echo.append((name, value))
-        elif name == "_elements":
-            req.elements = [e.strip() for e in value.split(",") if e.strip()]
-            req.echo.append((name, value))
-        elif name == "_include":
-            req.includes += self._include(req.rtype, value)
-            req.echo.append((name, value))
-        elif name == "_revinclude":
-            req.revincludes.append(self._revinclude(req.rtype, value))
-            req.echo.append((name, value))
-
-    def _include(self, rtype: str, value: str) -> list[tuple[str, str | None]]:
-        if value in ("*", f"{rtype}:*"):
-            return [(p.name, None) for p in self.spec.by_type[rtype].params if p.type == "reference"]
-        parts = value.split(":")
-        if len(parts) not in (2, 3) or parts[0] != rtype:
-            raise bad_value(f"_include={value!r}: expected {rtype}:<reference parameter>[:<target type>].", "_include")
-        param = self._param(rtype, parts[1])
-        if param is None or param.type != "reference":
-            raise bad_value(f"_include={value!r}: {parts[1]!r} is not a reference parameter of {rtype}.", "_include")
-        return [(parts[1], parts[2] if len(parts) == 3 else None)]
-
-    def _revinclude(self, rtype: str, value: str) -> tuple[str, str]:
-        parts = value.split(":")
-        source = self.spec.by_type.get(parts[0]) if len(parts) in (2, 3) else None
-        param = source.param(parts[1]) if source else None
-        if param is None or param.type != "reference" or (param.targets and rtype not in param.targets):
-            raise bad_value(f"_revinclude={value!r}: expected <type>:<reference parameter> pointing to {rtype}.",
-                            "_revinclude")
-        return parts[0], parts[1]
 
     # SQL -----------------------------------------------------------------------------------------
     def where(self, conn: Connection, tenant: str, req: SearchRequest,
