@@ -97,3 +97,41 @@ def test_atomic_without_commit_is_a_dry_run(database_url, tenant):
     with db.write() as conn:  # after the block, writes are on their own again
         conn.execute(insert(table).values(tenant=tenant, value="later"))
     assert values(db, table, tenant) == ["later", "old"]
+
+
+def test_writers_of_one_process_queue_on_a_lock_before_sqlite(tmp_path):
+    """A second writer waits on the database's lock (woken when the first commits), not in SQLite's busy handler."""
+    import threading
+
+    from sqlalchemy import event
+
+    db, table = make_db(f"sqlite:///{tmp_path / 'demo.db'}")
+    begun: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda c, cur, stmt, *a: begun.append(stmt)
+                 if stmt.startswith("BEGIN IMMEDIATE") else None)
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with db.write() as conn:
+            conn.execute(insert(table).values(tenant="a", value="first"))
+            holding.set()
+            release.wait(5)
+
+    def second() -> None:
+        with db.write() as conn:
+            conn.execute(insert(table).values(tenant="a", value="second"))
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert holding.wait(5)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.3)
+    assert b.is_alive() and len(begun) == 1  # queued before any BEGIN IMMEDIATE of its own
+    release.set()
+    a.join(5)
+    b.join(5)
+    assert len(begun) == 2
+    with db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 2
+    db.dispose()
