@@ -16,7 +16,7 @@ from core.db import Database
 from core.settings import SandboxSettings
 from gateway import cli as cli_module
 from gateway import datadir
-from gateway.cli import cli, seed_services
+from gateway.cli import cli
 from tests.gateway.demo_service import FAILING_SEED, REQUEST_KEY
 from tests.gateway.demo_service import SPEC as DEMO_SERVICE
 from tests.gateway.support import free_port, wait_ready
@@ -66,23 +66,6 @@ def test_reset_as_a_real_process_with_closed_stdin_does_not_hang(tmp_path: Path)
     assert result.returncode == 2 and "--yes" in result.stderr
 
 
-async def test_seed_services_seeds_each_service_and_registers_the_tenant(tmp_path, start_gateway) -> None:
-    settings = SandboxSettings(data_dir=tmp_path / "data")
-    seeded: list[str] = []
-    await seed_services(settings, [DEMO_SERVICE], "team-c", seeded.append)
-    assert seeded == ["demo-service"]
-
-    db = Database(settings.sqlite_url("demo_service"), prefix="demo_service")
-    with db.read() as conn:
-        tenants = conn.execute(text("SELECT tenant FROM demo_service_notes WHERE key = 'marker'")).scalars()
-        assert set(tenants) == {"default", "team-c"}
-    db.dispose()
-
-    async with start_gateway(data_dir=tmp_path / "data") as client:
-        names = [t["name"] for t in (await client.get("/_admin/tenants")).json()["tenants"]]
-        assert names == ["default", "team-c"]
-
-
 def test_up_answers_readyz_on_an_empty_data_dir(tmp_path: Path) -> None:
     """How fast is measured by bench/first_run.py (aim < 3 s), not here: a timing bound fails on a loaded machine."""
     port = free_port()
@@ -114,15 +97,6 @@ def test_seed_command_rejects_a_bad_tenant_name(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["seed", "--data-dir", str(tmp_path / "data"), "--tenant", "Team D"])
     assert result.exit_code == 2
     assert "invalid" in result.output
-
-
-async def test_seed_services_passes_counts_and_seed_and_relays_progress(tmp_path) -> None:
-    settings = SandboxSettings(data_dir=tmp_path / "data")
-    reports: list[tuple[str, int, int]] = []
-    await seed_services(settings, [DEMO_SERVICE], "team-e", patients=40, professionals=8, seed=7,
-                        progress=lambda slug, done, total: reports.append((slug, done, total)))
-    assert _note(settings, "team-e", REQUEST_KEY) == "40 8 7"
-    assert reports[-1] == ("demo-service", 48, 48) and all(r[0] == "demo-service" for r in reports)
 
 
 def test_seed_command_passes_the_generated_counts_to_every_service(tmp_path: Path, monkeypatch) -> None:
