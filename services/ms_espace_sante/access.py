@@ -27,6 +27,7 @@ from typing import Any
 from core.audit import Access, PatientRef
 from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, Principal
+from services.ms_espace_sante.authors import author_identifiers
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.habilitations import ANY, Matrix, default_matrix
@@ -95,26 +96,10 @@ class DocumentMeta:
 
 
 def author_ids(doc: Mapping[str, Any]) -> list[str]:
-    """idNat_PS of a DocumentReference's authors: logical identifiers, contained Practitioner(Role)s."""
-    contained = {f"#{r.get('id')}": r for r in doc.get("contained") or () if isinstance(r, dict)}
-    found: list[str] = []
-
-    def visit(ref: Mapping[str, Any], depth: int = 0) -> None:
-        ident = ref.get("identifier")
-        if isinstance(ident, dict) and ident.get("system") == ID_NAT_PS_SYSTEM and ident.get("value"):
-            found.append(ident["value"])
-        target = contained.get(ref.get("reference") or "")
-        if target is None or depth > 2:
-            return
-        found.extend(i["value"] for i in target.get("identifier") or ()
-                     if i.get("system") == ID_NAT_PS_SYSTEM and i.get("value"))
-        if isinstance(target.get("practitioner"), dict):
-            visit(target["practitioner"], depth + 1)
-
-    for author in doc.get("author") or ():
-        if isinstance(author, dict):
-            visit(author)
-    return found
+    """idNat_PS of a DocumentReference's authors: the ``author-identifier`` values the store indexes (authors.py:
+    logical identifiers, contained Practitioner(Role)s), so the decision and the search filter agree."""
+    return [i["value"] for i in author_identifiers(dict(doc)) if isinstance(i, dict)
+            and i.get("system") == ID_NAT_PS_SYSTEM and isinstance(i.get("value"), str) and i["value"]]
 
 
 @dataclass(frozen=True)

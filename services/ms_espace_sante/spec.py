@@ -21,7 +21,7 @@ READ_ONLY = frozenset({"read", "search-type"})
 WRITTEN = READ_ONLY | {"create"}  # by ITI-65 / ITI-105 only, through the PDSm rules (no generic create route)
 
 # the contained resources a DocumentReference's authors name, and the Practitioner a contained PractitionerRole
-# names (access.author_ids reads the same ones)
+# names (access.author_ids reads the same ones, through authors.py)
 _AUTHOR_REFS = "%context.author.reference"
 AUTHORS = (f"DocumentReference.contained.where(('#' + id) in ({_AUTHOR_REFS} | %context.contained.where(('#' + id) "
            f"in {_AUTHOR_REFS}).practitioner.reference))")
