@@ -20,11 +20,9 @@ from sqlalchemy import Connection
 from core.fhir.declare import FhirSpec
 from core.fhir.index import INDEX_COLUMNS, index_rows
 from core.fhir.schema import FhirTables
-from core.fhir.store import check_id, dump
+from core.fhir.store import HIST_COLUMNS, RES_COLUMNS, check_id, dump, insert_sql
 
 T = TypeVar("T")
-RES_COLUMNS = ("tenant", "rtype", "rid", "version", "last_updated", "updated_at", "deleted", "body")
-HIST_COLUMNS = ("tenant", "rtype", "rid", "version", "last_updated", "method", "body")
 
 
 @dataclass
@@ -52,11 +50,9 @@ def executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: li
     """The driver's own ``executemany`` inside the connection's transaction (SQLAlchemy adds ~30% here)."""
     if not rows:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(sql, rows)
+        cursor.executemany(insert_sql(conn.dialect.paramstyle, table, columns), rows)
     finally:
         cursor.close()
 

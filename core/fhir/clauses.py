@@ -8,17 +8,20 @@
   the codes, R4: CodeableConcept.text, Coding.display, Identifier.type.text); ``:of-type``
   (``type-system|type-code|value``, R4: Identifier.type.coding and Identifier.value).
 - date: the eight prefixes over [low, high) ranges.
+
+Each clause is a :class:`core.fhir.sql.Sql` fragment over column names the caller gives (``code``,
+``norm``... of the index table in the ``FROM``, or a qualified ``res.updated_at``).
 """
 
 from __future__ import annotations
-
-from sqlalchemy import and_, not_, or_
-from sqlalchemy.sql import ColumnElement
 
 from core.codes import Code
 from core.errors import SandboxError
 from core.fhir.declare import SearchParam
 from core.fhir.index import date_range, normalize
+from core.fhir.sql import Sql, all_of, any_of, equals_any, negate, sql
+
+LIKE_ESCAPE = "ESCAPE '\\'"
 
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 WORD_STARTS = ("", " ", "-", "'", "\u2019")  # what may precede a word in a normal form
@@ -54,17 +57,17 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def string_clause(column_norm, column_exact, modifier: str, value: str, name: str) -> ColumnElement:
+def string_clause(column_norm: str, column_exact: str, modifier: str, value: str, name: str) -> Sql:
     """One string value: prefix, ``:exact`` or ``:contains`` (``:text`` is :func:`word_clauses`)."""
     if modifier == "exact":  # through the norm index: equal strings have equal normal forms
-        return and_(column_norm == normalize(value), column_exact == value)
+        return sql(f"{column_norm} = ? AND {column_exact} = ?", normalize(value), value)
     norm = normalize(value)
     if modifier == "contains":
-        return column_norm.like(f"%{_like(norm)}%", escape="\\")
-    return and_(column_norm >= norm, column_norm < norm + "\uffff")
+        return sql(f"{column_norm} LIKE ? {LIKE_ESCAPE}", f"%{_like(norm)}%")
+    return sql(f"{column_norm} >= ? AND {column_norm} < ?", norm, norm + "\uffff")
 
 
-def word_clauses(column_norm, value: str, name: str) -> list[ColumnElement]:
+def word_clauses(column_norm: str, value: str, name: str) -> list[Sql]:
     """``:text``: one clause per word of ``value``, true when the word begins a word of an indexed text.
 
     The caller requires each clause of some index row of the resource, so "claire leroy" finds a name
@@ -75,8 +78,8 @@ def word_clauses(column_norm, value: str, name: str) -> list[ColumnElement]:
         raise bad_value(f"{name} needs at least one word to look for.", name)
     if len(words) > 10:
         raise too_many(f"{name} has more than 10 words; shorten it.", name)
-    return [or_(column_norm.like(f"{_like(word)}%", escape="\\"),
-                *[column_norm.like(f"%{sep}{_like(word)}%", escape="\\") for sep in WORD_STARTS[1:]])
+    return [any_of([sql(f"{column_norm} LIKE ? {LIKE_ESCAPE}", f"{_like(word)}%"),
+                    *[sql(f"{column_norm} LIKE ? {LIKE_ESCAPE}", f"%{sep}{_like(word)}%") for sep in WORD_STARTS[1:]]])
             for word in words]
 
 
@@ -89,8 +92,9 @@ def of_type_value(value: str, name: str) -> tuple[str, str]:
     return f"{parts[0]}|{parts[1]}", parts[2]
 
 
-def token_values(param: SearchParam, values: list[str], table) -> ColumnElement:
-    """Token alternatives as one ``code IN (...)`` per system, not an OR chain as long as the list."""
+def token_values(param: SearchParam, values: list[str]) -> Sql:
+    """Token alternatives as one ``code IN (...)`` per system, not an OR chain as long as the list (over the
+    ``system`` and ``code`` columns of the token table)."""
     bare: list[str] = []
     by_system: dict[str, list[str]] = {}
     system_only: list[str] = []
@@ -101,38 +105,35 @@ def token_values(param: SearchParam, values: list[str], table) -> ColumnElement:
         system, code = value.split("|", 1)
         (by_system.setdefault(system, []) if code else system_only).append(code or system)
 
-    def system_is(system: str) -> ColumnElement:
-        return table.c.system.is_(None) if system == "" else table.c.system == system
+    def system_is(system: str) -> Sql:
+        return Sql("system IS NULL") if system == "" else sql("system = ?", system)
 
-    def code_in(codes: list[str]) -> ColumnElement:
-        return table.c.code == codes[0] if len(codes) == 1 else table.c.code.in_(codes)
-
-    clauses = [code_in(bare)] if bare else []
-    clauses += [and_(system_is(system), code_in(codes)) for system, codes in by_system.items()]
+    clauses = [equals_any("code", bare)] if bare else []
+    clauses += [all_of([system_is(system), equals_any("code", codes)]) for system, codes in by_system.items()]
     clauses += [system_is(system) for system in system_only]
-    return or_(*clauses)
+    return any_of(clauses)
 
 
-def of_type_values(values: list[str], table, name: str) -> ColumnElement:
+def of_type_values(values: list[str], name: str) -> Sql:
     pairs = [of_type_value(v, name) for v in values]
-    return or_(*[and_(table.c.system == system, table.c.code == code) for system, code in pairs])
+    return any_of([sql("system = ? AND code = ?", system, code) for system, code in pairs])
 
 
-def date_clause(low_col, high_col, value: str, name: str) -> ColumnElement:
+def date_clause(low_col: str, high_col: str, value: str, name: str) -> Sql:
     prefix = value[:2] if value[:2] in DATE_PREFIXES else "eq"
     rng = date_range(value[2:] if value[:2] in DATE_PREFIXES else value)
     if rng is None:
         raise bad_value(f"{name}={value!r} is not a FHIR date (e.g. 2024-05-01 or ge2024-05-01T10:00:00Z).", name)
     lo, hi = rng
-    high_excl = high_col if high_col is not low_col else low_col + 0.001
-    inside = and_(low_col >= lo, high_excl <= hi)
+    high_excl = high_col if high_col != low_col else f"({low_col} + 0.001)"
+    inside = sql(f"{low_col} >= ? AND {high_excl} <= ?", lo, hi)
     return {
-        "eq": inside,
-        "ne": not_(inside),
-        "gt": high_excl > hi,
-        "lt": low_col < lo,
-        "ge": or_(high_excl > hi, inside),
-        "le": or_(low_col < lo, inside),
-        "sa": low_col >= hi,
-        "eb": high_excl <= lo,
-    }[prefix]
+        "eq": lambda: inside,
+        "ne": lambda: negate(inside),
+        "gt": lambda: sql(f"{high_excl} > ?", hi),
+        "lt": lambda: sql(f"{low_col} < ?", lo),
+        "ge": lambda: any_of([sql(f"{high_excl} > ?", hi), inside]),
+        "le": lambda: any_of([sql(f"{low_col} < ?", lo), inside]),
+        "sa": lambda: sql(f"{low_col} >= ?", hi),
+        "eb": lambda: sql(f"{high_excl} <= ?", lo),
+    }[prefix]()

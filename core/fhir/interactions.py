@@ -16,7 +16,6 @@ from email.utils import format_datetime
 from urllib.parse import parse_qsl
 
 from sqlalchemy import Connection
-from sqlalchemy.sql import ColumnElement
 
 from core.codes import Code
 from core.digits import MAX_INT, ascii_digits, bounded_int
@@ -28,6 +27,7 @@ from core.fhir.paging import PageCursor, PageLinks, refused
 from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from core.fhir.schema import FhirTables
 from core.fhir.search import SearchEngine
+from core.fhir.sql import Sql
 from core.fhir.store import FhirStore, Stored, check_id
 
 ETAG_RE = re.compile(r'(?:W/)?"([0-9]{1,18})"')
@@ -175,7 +175,7 @@ class FhirApi:
         return lambda offset: self.pages.url(ctx.base, PageCursor(req.rtype, query, offset), tenant=ctx.tenant)
 
     def search(self, conn: Connection, ctx: FhirContext, rtype: str, params: list[tuple[str, str]], *,
-               self_url: str | None = None, extra: Sequence[ColumnElement] = ()) -> FhirResult:
+               self_url: str | None = None, extra: Sequence[Sql] = ()) -> FhirResult:
         """A searchset; ``extra`` SQL clauses (SearchEngine.criterion) narrow it, ``total`` and links included."""
         self.resource_spec(rtype, "search-type")
         req = self.search_engine.parse(rtype, params, lenient=ctx.lenient)

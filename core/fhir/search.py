@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, false, func, not_, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection
 
 from core.codes import Code
 from core.errors import SandboxError
@@ -35,7 +34,8 @@ from core.fhir.clauses import (
 from core.fhir.declare import FhirSpec, SearchParam
 from core.fhir.index import of_type_param, parse_reference, text_param
 from core.fhir.schema import FhirTables
-from core.fhir.search_plan import Criterion
+from core.fhir.search_plan import Criterion, IdSet
+from core.fhir.sql import FALSE, TRUE, Sql, all_of, any_of, equals_any, execute, join, negate, sql
 from core.fhir.store import FhirStore, Stored
 
 MODIFIERS = {
@@ -120,15 +120,15 @@ class SearchEngine:
         head = raw_name.split(".", 1)[0].split(":", 1)[0]
         return self._param(rtype, head) is not None
 
-    # SQL -----------------------------------------------------------------------------------------
+    # SQL (core/fhir/sql.py: text and parameters) ----------------------------------------------------
     def where(self, conn: Connection, tenant: str, req: SearchRequest,
-              base_urls: tuple[str, ...]) -> list[ColumnElement]:
+              base_urls: tuple[str, ...]) -> list[Sql]:
         """The clauses of ``req``, its criteria planned by :mod:`core.fhir.search_plan` (which one drives)."""
-        res = self.t.res
+        res = self.t.res.name
         criteria = [self._criterion(tenant, req.rtype, raw_name, value, base_urls) for raw_name, value in req.criteria]
         drive = plan.driver(conn, criteria)
-        return [res.c.tenant == tenant, res.c.rtype == req.rtype, res.c.deleted.is_(False),
-                *plan.clauses(criteria, res.c.rid, drive)]
+        return [sql(f"{res}.tenant = ? AND {res}.rtype = ? AND {res}.deleted = ?", tenant, req.rtype, False),
+                *plan.clauses(criteria, f"{res}.rid", drive)]
 
     def _criterion(self, tenant: str, rtype: str, raw_name: str, value: str,
                    base_urls: tuple[str, ...]) -> Criterion:
@@ -157,23 +157,23 @@ class SearchEngine:
             table, indexed = self.t.string, text_param(name)
         elif modifier == "of-type":
             indexed = of_type_param(name)
-        owned = select(table.c.rid).where(table.c.tenant == tenant, table.c.rtype == rtype, table.c.param == indexed)
+        owned = IdSet(table.name, sql("tenant = ? AND rtype = ? AND param = ?", tenant, rtype, indexed))
         if modifier == "missing":
             if value not in ("true", "false"):
                 raise bad_value(f"{raw_name} takes true or false, not {value[:40]!r}.", raw_name)
             return Criterion(none_of=owned) if value == "true" else Criterion.ids(owned)
         if modifier == "text":  # each word in some indexed text of the resource
-            return Criterion(groups=[[owned.where(word) for word in word_clauses(table.c.norm, v, raw_name)]
+            return Criterion(groups=[[owned.narrowed(word) for word in word_clauses("norm", v, raw_name)]
                                      for v in split_or(value)])
         if modifier == "of-type":
-            matching = of_type_values(split_or(value), table, raw_name)
+            matching = of_type_values(split_or(value), raw_name)
         elif param.type in ("token", "uri"):
-            matching = token_values(param, split_or(value), table)
+            matching = token_values(param, split_or(value))
         else:
-            matching = or_(*[self._value(param, modifier, v, raw_name, table, base_urls) for v in split_or(value)])
+            matching = any_of([self._value(param, modifier, v, raw_name, base_urls) for v in split_or(value)])
         if modifier == "not":
-            return Criterion(none_of=owned.where(matching))
-        return Criterion.ids(owned.where(matching), probe=modifier != "contains")
+            return Criterion(none_of=owned.narrowed(matching))
+        return Criterion.ids(owned.narrowed(matching), probe=modifier != "contains")
 
     def _chain(self, tenant, rtype, param, type_modifier, chained, value, base_urls) -> Criterion:
         if param is None or param.type != "reference":
@@ -187,93 +187,92 @@ class SearchEngine:
             raise SandboxError(400, Code.UNKNOWN_SEARCH_PARAM,
                                f"No target of {param.name!r} has a search parameter {target_name!r}.",
                                issue="not-supported", expression=[f"{param.name}.{chained}"])
-        ref = self.t.ref
+        ref = self.t.ref.name
         options = []
         for target in targets:
-            inner = self._criterion(tenant, target, chained, value, base_urls).clause(ref.c.target_id,
+            inner = self._criterion(tenant, target, chained, value, base_urls).clause(f"{ref}.target_id",
                                                                                         correlated=False)
-            options.append(and_(ref.c.target_type == target, inner))
-        return Criterion.ids(select(ref.c.rid).where(
-            ref.c.tenant == tenant, ref.c.rtype == rtype, ref.c.param == param.name, or_(*options)))
+            options.append(all_of([sql(f"{ref}.target_type = ?", target), inner]))
+        return Criterion.ids(IdSet(ref, all_of([sql("tenant = ? AND rtype = ? AND param = ?", tenant, rtype,
+                                                    param.name), any_of(options)])))
 
     def _table(self, param: SearchParam):
         return {"token": self.t.token, "uri": self.t.token, "string": self.t.string, "date": self.t.date,
                 "reference": self.t.ref}[param.type]
 
-    def _column_criterion(self, param: SearchParam, modifier: str, value: str, raw: str) -> ColumnElement:
-        res = self.t.res
+    def _column_criterion(self, param: SearchParam, modifier: str, value: str, raw: str) -> Sql:
+        res = self.t.res.name
         if modifier == "missing":
-            return false() if value == "true" else res.c.rid.is_not(None)
+            return FALSE if value == "true" else TRUE
         if param.name == "_id":
-            match = res.c.rid.in_(split_or(value))
-            return not_(match) if modifier == "not" else match
-        return or_(*[date_clause(res.c.updated_at, res.c.updated_at, v, raw) for v in split_or(value)])
+            match = equals_any(f"{res}.rid", split_or(value))
+            return negate(match) if modifier == "not" else match
+        return any_of([date_clause(f"{res}.updated_at", f"{res}.updated_at", v, raw) for v in split_or(value)])
 
-    def _value(self, param, modifier, value, raw, table, base_urls) -> ColumnElement:
+    def _value(self, param, modifier, value, raw, base_urls) -> Sql:
         if param.type == "string":
-            return string_clause(table.c.norm, table.c.exact, modifier, value, raw)
+            return string_clause("norm", "exact", modifier, value, raw)
         if param.type == "date":
-            return date_clause(table.c.low, table.c.high, value, raw)
-        return self._reference_value(param, modifier, value, table, base_urls)
+            return date_clause("low", "high", value, raw)
+        return self._reference_value(param, modifier, value, base_urls)
 
-    def _reference_value(self, param, modifier, value, table, base_urls) -> ColumnElement:
+    def _reference_value(self, param, modifier, value, base_urls) -> Sql:
         local = value
         for base in base_urls:
             if value.startswith(base + "/"):
                 local = value[len(base) + 1:]
         if "://" in local:
-            return table.c.url == value
+            return sql("url = ?", value)
         rtype, rid = parse_reference(local)
         if rtype is None:
             rtype, rid = (modifier or None), local
         if modifier and rtype != modifier:
-            return false()
-        clauses = [table.c.target_id == rid]
-        if rtype:
-            clauses.append(table.c.target_type == rtype)
-        return and_(*clauses)
+            return FALSE
+        return sql("target_id = ? AND target_type = ?", rid, rtype) if rtype else sql("target_id = ?", rid)
 
     # running -------------------------------------------------------------------------------------
     def criterion(self, tenant: str, rtype: str, raw_name: str, value: str,
-                  base_urls: tuple[str, ...] = ()) -> ColumnElement:
+                  base_urls: tuple[str, ...] = ()) -> Sql:
         """The SQL of one criterion (``name[:modifier]``, value) of ``rtype``, for a caller's own ``extra`` clauses.
 
-        A service composes these (with ``or_``/``and_``) into filters the query syntax cannot say, such as an
-        access rule "not masked, or authored by the caller", and hands them to :meth:`run` as ``extra``. They
-        are checked per candidate (a correlated ``EXISTS``, :mod:`core.fhir.search_plan`), never drive.
+        A service composes these (with :func:`core.fhir.sql.any_of` / ``all_of``) into filters the query syntax
+        cannot say, such as an access rule "not masked, or authored by the caller", and hands them to
+        :meth:`run` as ``extra``. They are checked per candidate (a correlated ``EXISTS``,
+        :mod:`core.fhir.search_plan`), never drive.
         """
         if not self._known(rtype, raw_name):
             raise ValueError(f"{rtype} declares no search parameter {raw_name!r}")
-        return self._criterion(tenant, rtype, raw_name, value, base_urls).clause(self.t.res.c.rid, correlated=True)
+        return self._criterion(tenant, rtype, raw_name, value, base_urls).clause(f"{self.t.res.name}.rid",
+                                                                                    correlated=True)
 
     def run(self, conn: Connection, *, tenant: str, req: SearchRequest, base_urls: tuple[str, ...],
-            extra: Sequence[ColumnElement] = ()) -> SearchResult:
+            extra: Sequence[Sql] = ()) -> SearchResult:
         """One page of ``req``; ``extra`` clauses (a service's own filter) narrow it, total and paging included."""
         where = [*self.where(conn, tenant, req, base_urls), *extra]
         wants_total = req.total != "none" or req.summary_count
         if req.summary_count or req.count == 0:
-            return SearchResult(conn.execute(self.count_query(req, where)).scalar_one() if wants_total else None,
+            return SearchResult(execute(conn, self.count_query(req, where)).scalar_one() if wants_total else None,
                                 [], [])
-        res = self.t.res
-        page = self.page_query(tenant, req, where).subquery()
-        query = (select(res.c.rid, res.c.version, res.c.last_updated, res.c.body)
-                 .where(res.c.tenant == tenant, res.c.rtype == req.rtype, res.c.rid.in_(select(page.c.rid)))
-                 .order_by(*self._order(tenant, req)))
-        matches = [Stored(req.rtype, r.rid, r.version, r.last_updated, r.body) for r in conn.execute(query)]
+        res = self.t.res.name
+        page = self.page_query(tenant, req, where)
+        query = join([sql(f"SELECT rid, version, last_updated, body FROM {res} WHERE tenant = ? AND rtype = ? AND "
+                          "rid IN (SELECT rid FROM (", tenant, req.rtype), page, ") AS page) ORDER BY ",
+                      self._order(tenant, req)], "")
+        matches = [Stored(req.rtype, *row) for row in execute(conn, query)]
         more = len(matches) > req.count
         del matches[req.count:]
         total = None
         if wants_total:  # a last page that is not empty tells the total: no count statement
             total = req.offset + len(matches) if matches and not more else \
-                conn.execute(self.count_query(req, where)).scalar_one()
+                execute(conn, self.count_query(req, where)).scalar_one()
         return SearchResult(total, matches, self._included(conn, tenant, req, matches), more=more)
 
-    def count_query(self, req: SearchRequest, where: list[ColumnElement]):
+    def count_query(self, req: SearchRequest, where: list[Sql]) -> Sql:
         """How many match; ``count(version)`` (never NULL) for the same reason as in :meth:`page_query`."""
-        res = self.t.res
-        return select(func.count(res.c.version) if req.criteria else func.count()).where(*where)
+        res = self.t.res.name
+        return f"SELECT {f'count({res}.version)' if req.criteria else 'count(*)'} FROM {res} WHERE " + all_of(where)
 
-    def page_query(self, tenant: str, req: SearchRequest, where: list[ColumnElement]):
+    def page_query(self, tenant: str, req: SearchRequest, where: list[Sql]) -> Sql:
         """The ids of one page (and one more, to know whether a next page exists).
 
         The bodies are read for these ids only (:meth:`run`): sorting rows that carry their JSON read every
@@ -282,10 +281,10 @@ class SearchEngine:
         with criteria, ``version`` (not in that index) keeps the planner on primary-key lookups of the ids
         the parameter indexes give, instead of a walk of the whole index.
         """
-        res = self.t.res
-        columns = [res.c.rid] if not req.criteria else [res.c.rid, res.c.version]
-        return (select(*columns).where(*where).order_by(*self._order(tenant, req))
-                .limit(req.count + 1).offset(req.offset))
+        res = self.t.res.name
+        columns = f"{res}.rid" if not req.criteria else f"{res}.rid, {res}.version"
+        return join([f"SELECT {columns} FROM {res} WHERE ", all_of(where), " ORDER BY ", self._order(tenant, req),
+                     sql(" LIMIT ? OFFSET ?", req.count + 1, req.offset)], "")
 
     def run_system(self, conn: Connection, *, tenant: str, requests: list[SearchRequest],
                    base_urls: tuple[str, ...]) -> SearchResult:
@@ -295,7 +294,7 @@ class SearchEngine:
         total, matches, included = 0, [], []
         for req in requests:
             where = self.where(conn, tenant, req, base_urls)
-            found = conn.execute(self.count_query(req, where)).scalar_one()
+            found = execute(conn, self.count_query(req, where)).scalar_one()
             total += found
             if first.summary_count or room <= 0 or offset >= found:
                 offset = max(offset - found, 0)
@@ -309,44 +308,42 @@ class SearchEngine:
         more = not first.summary_count and first.count > 0 and first.offset + first.count < total
         return SearchResult(None if first.total == "none" else total, matches, included, more=more)
 
-    def _order(self, tenant: str, req: SearchRequest) -> list:
-        res = self.t.res
-        order = []
+    def _order(self, tenant: str, req: SearchRequest) -> Sql:
+        """The ORDER BY terms: the ``_sort`` keys (an index value per resource: its min, or max descending), then
+        newest first and the id."""
+        res = self.t.res.name
+        order: list[Sql] = []
         for key, desc in req.sort:
             if key == "_id":
-                column = res.c.rid
+                column = Sql(f"{res}.rid")
             elif key == "_lastUpdated":
-                column = res.c.updated_at
+                column = Sql(f"{res}.updated_at")
             else:
                 param = self._param(req.rtype, key)
-                table = self._table(param)
-                value = table.c[SORT_COLUMN[param.type]]
-                agg = func.max(value) if desc else func.min(value)
-                column = (select(agg).where(table.c.tenant == tenant, table.c.rtype == req.rtype,
-                                            table.c.param == key, table.c.rid == res.c.rid).scalar_subquery())
-            order.append(column.desc().nulls_last() if desc else column.asc().nulls_last())
+                table = self._table(param).name
+                agg = f"{'max' if desc else 'min'}({SORT_COLUMN[param.type]})"
+                column = sql(f"(SELECT {agg} FROM {table} WHERE tenant = ? AND rtype = ? AND param = ? AND "
+                             f"{table}.rid = {res}.rid)", tenant, req.rtype, key)
+            order.append(column + (" DESC NULLS LAST" if desc else " ASC NULLS LAST"))
         if not req.criteria:  # nothing to look up: walk the res_updated index in order (core/fhir/schema.py)
-            return order + [res.c.updated_at.desc(), res.c.rid]
-        return order + [(res.c.updated_at + 0).desc(), res.c.rid]
+            return join([*order, f"{res}.updated_at DESC", f"{res}.rid"], ", ")
+        return join([*order, f"({res}.updated_at + 0) DESC", f"{res}.rid"], ", ")
 
     def _included(self, conn: Connection, tenant: str, req: SearchRequest, matches: list[Stored]) -> list[Stored]:
         if not matches or not (req.includes or req.revincludes):
             return []
-        ref = self.t.ref
+        ref = self.t.ref.name
         ids = [m.rid for m in matches]
         keys: list[tuple[str, str]] = []
         for param, target in req.includes:
-            query = select(ref.c.target_type, ref.c.target_id).where(
-                ref.c.tenant == tenant, ref.c.rtype == req.rtype, ref.c.param == param, ref.c.rid.in_(ids),
-                ref.c.target_type.is_not(None))
-            if target:
-                query = query.where(ref.c.target_type == target)
-            keys += [(r.target_type, r.target_id) for r in conn.execute(query)]
+            query = join([sql(f"SELECT target_type, target_id FROM {ref} WHERE tenant = ? AND rtype = ? AND param = ? "
+                              "AND target_type IS NOT NULL", tenant, req.rtype, param), equals_any("rid", ids),
+                          *([sql("target_type = ?", target)] if target else [])], " AND ")
+            keys += [(row[0], row[1]) for row in execute(conn, query)]
         for source, param in req.revincludes:
-            query = select(ref.c.rtype, ref.c.rid).where(
-                ref.c.tenant == tenant, ref.c.rtype == source, ref.c.param == param,
-                ref.c.target_type == req.rtype, ref.c.target_id.in_(ids))
-            keys += [(r.rtype, r.rid) for r in conn.execute(query)]
+            query = join([sql(f"SELECT rtype, rid FROM {ref} WHERE tenant = ? AND rtype = ? AND param = ? AND "
+                              "target_type = ?", tenant, source, param, req.rtype), equals_any("target_id", ids)],
+                         " AND ")
+            keys += [(row[0], row[1]) for row in execute(conn, query)]
         matched = {(req.rtype, m.rid) for m in matches}
         return self.store.many(conn, tenant=tenant, keys=[k for k in keys if k not in matched])
-

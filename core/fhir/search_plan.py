@@ -21,11 +21,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, func, or_, select
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy import Connection
+
+from core.fhir.sql import Sql, all_of, any_of, execute, negate
 
 PROBE_LIMIT = 200
 SMALL = 20  # a probe finding at most this many ids drives at once: the criteria after it are not probed
+
+
+@dataclass(frozen=True)
+class IdSet:
+    """The ids of the rows of one index ``table`` that match ``where``: ``SELECT rid FROM table WHERE where``."""
+
+    table: str
+    where: Sql
+
+    def narrowed(self, clause: Sql) -> IdSet:
+        return IdSet(self.table, all_of([self.where, clause]))
+
+    def select(self) -> Sql:
+        return Sql(f"SELECT rid FROM {self.table} WHERE {self.where.text}", self.where.params)
 
 
 @dataclass
@@ -33,36 +48,40 @@ class Criterion:
     """One criterion: ``any`` of the groups, each a list of id sets that must ``all`` hold; or ``none_of``
     one set; or a ``column`` clause on the resource row itself."""
 
-    groups: list[list[Select]] = field(default_factory=list)
-    none_of: Select | None = None
-    column: ColumnElement | None = None
+    groups: list[list[IdSet]] = field(default_factory=list)
+    none_of: IdSet | None = None
+    column: Sql | None = None
     by_id: bool = False  # an ``_id`` clause: the primary key drives
     probe: bool = False  # one indexed set, cheap to count (not :contains or :text)
 
     @classmethod
-    def ids(cls, rids: Select, *, probe: bool = True) -> Criterion:
+    def ids(cls, rids: IdSet, *, probe: bool = True) -> Criterion:
         return cls(groups=[[rids]], probe=probe)
 
-    def single(self) -> Select | None:
+    def single(self) -> IdSet | None:
         return self.groups[0][0] if self.probe and len(self.groups) == 1 and len(self.groups[0]) == 1 else None
 
-    def clause(self, rid_column, *, correlated: bool) -> ColumnElement:
+    def clause(self, rid_column: str, *, correlated: bool) -> Sql:
+        """The criterion on the qualified column ``rid_column`` (``table.rid`` of the query's resource rows)."""
         if self.column is not None:
             return self.column
         if self.none_of is not None:
-            return ~member(self.none_of, rid_column, correlated)
-        return or_(*[and_(*[member(s, rid_column, correlated) for s in group]) for group in self.groups])
+            return negate(member(self.none_of, rid_column, correlated))
+        return any_of([all_of([member(s, rid_column, correlated) for s in group]) for group in self.groups])
 
 
-def member(rids: Select, rid_column, correlated: bool) -> ColumnElement:
-    """``rid_column`` in the set ``rids`` (a ``SELECT <table>.rid ...``): driving (IN) or checked (EXISTS)."""
+def member(rids: IdSet, rid_column: str, correlated: bool) -> Sql:
+    """``rid_column`` in the set ``rids``: driving (IN) or checked (a correlated EXISTS on the owner index)."""
     if correlated:
-        return rids.where(rids.selected_columns[0] == rid_column).exists()
-    return rid_column.in_(rids)
+        return Sql(f"EXISTS (SELECT 1 FROM {rids.table} WHERE {rids.where.text} AND {rids.table}.rid = {rid_column})",
+                   rids.where.params)
+    return Sql(f"{rid_column} IN (SELECT rid FROM {rids.table} WHERE {rids.where.text})", rids.where.params)
 
 
-def bounded_count(conn: Connection, rids: Select) -> int:
-    return conn.execute(select(func.count()).select_from(rids.limit(PROBE_LIMIT).subquery())).scalar_one()
+def bounded_count(conn: Connection, rids: IdSet) -> int:
+    probe = rids.select()
+    return execute(conn, Sql(f"SELECT count(*) FROM ({probe.text} LIMIT {PROBE_LIMIT}) AS probe",
+                             probe.params)).scalar_one()
 
 
 def driver(conn: Connection, criteria: list[Criterion]) -> int | None:
@@ -87,7 +106,7 @@ def driver(conn: Connection, criteria: list[Criterion]) -> int | None:
     return best
 
 
-def clauses(criteria: list[Criterion], rid_column, drive: int | None) -> list[ColumnElement]:
+def clauses(criteria: list[Criterion], rid_column: str, drive: int | None) -> list[Sql]:
     """The SQL of ``criteria`` once :func:`driver` chose: all ``IN`` when it did not, else one ``IN`` at most."""
     if drive is None:
         return [c.clause(rid_column, correlated=False) for c in criteria]

@@ -27,8 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Connection, false, or_
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection
 
 from core.errors import SandboxError
 from core.fhir.bundles import SUBSETTED
@@ -36,6 +35,7 @@ from core.fhir.clauses import split_or
 from core.fhir.index import parse_reference
 from core.fhir.interactions import FhirContext
 from core.fhir.search import SearchEngine
+from core.fhir.sql import FALSE, Sql, any_of
 from core.oidc.principals import Practitioner
 from services.ms_espace_sante.access import (
     CLASS_SYSTEM,
@@ -136,13 +136,13 @@ def asks_deleted(params: list[tuple[str, str]]) -> bool:
 
 
 def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, *, mode: AccessMode,
-                    record: PatientConsents, matrix: Matrix, deleted: bool) -> list[ColumnElement]:
+                    record: PatientConsents, matrix: Matrix, deleted: bool) -> list[Sql]:
     """SQL clauses keeping the DocumentReferences access.decide lets ``principal`` see (rules 4-5), not deleted."""
     crit = partial(engine.criterion, tenant, "DocumentReference")
     me = f"{ID_NAT_PS_SYSTEM}|{principal.id_nat_ps}"
     row = matrix.for_profession(principal.profession)
     assert row is not None  # decide_record refused an unknown profession already
-    clauses = [or_(crit("status:not", DELETED), crit("author-identifier", me)) if deleted
+    clauses = [any_of([crit("status:not", DELETED), crit("author-identifier", me)]) if deleted
                else crit("status:not", DELETED)]
     if row.denied_types:
         clauses.append(crit("type:not", ",".join(sorted(row.denied_types))))
@@ -153,10 +153,10 @@ def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, 
             options.append(crit("category", ",".join(classes)))
         if row.types:
             options.append(crit("type", ",".join(sorted(row.types))))
-        clauses.append(or_(*options) if options else false())
+        clauses.append(any_of(options) if options else FALSE)
     hidden = {MASQUE_PS} | ({MASQUE_PSOCIAL} if row.profession == ANY else set())
     if not mode.emergency and principal.id_nat_ps != record.medecin_traitant:
-        clauses.append(or_(crit("security-label:not", ",".join(sorted(hidden))), crit("author-identifier", me)))
+        clauses.append(any_of([crit("security-label:not", ",".join(sorted(hidden))), crit("author-identifier", me)]))
     return clauses
 
 

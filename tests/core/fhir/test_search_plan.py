@@ -27,8 +27,7 @@ def plan(service, rtype: str, params: list[tuple[str, str]], *, count: bool = Fa
     with service.db.read() as conn:
         where = [*engine.where(conn, tenant, req, ()), *extra]
         stmt = engine.count_query(req, where) if count else engine.page_query(tenant, req, where)  # as run() sends
-        sql = str(stmt.compile(service.db.engine, compile_kwargs={"literal_binds": True}))
-        return [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+        return [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + stmt.text, stmt.params)]
 
 
 @pytest.mark.parametrize("rtype, params, index", [
