@@ -46,6 +46,21 @@ def test_commits_never_checkpoint_and_every_hundredth_starts_one_in_the_backgrou
     db.dispose()
 
 
+def test_a_commit_that_grows_the_log_past_the_limit_starts_a_checkpoint_at_once(tmp_path):
+    db, table = make_db(f"sqlite:///{tmp_path / 'demo.db'}")
+    db.checkpoints.growth = 256 * 1024
+    with db.write() as conn:  # one transaction of ~1 MB: a bulk load, counted as one write
+        conn.execute(insert(table), [{"tenant": "a", "value": f"{k:06d}" + "x" * 1000} for k in range(1000)])
+    assert wait_for(lambda: db.checkpoints.done == 1)
+    assert db.checkpoints.commits == 0
+    for k in range(3):  # small writes reuse the checkpointed log: no growth, no checkpoint before the 100th
+        with db.write() as conn:
+            conn.execute(insert(table).values(tenant="a", value=f"small {k}"))
+    time.sleep(0.2)
+    assert db.checkpoints.done == 1 and db.checkpoints.commits == 3
+    db.dispose()
+
+
 def test_a_failed_checkpoint_is_logged_and_the_next_one_runs(tmp_path, caplog):
     db, _ = make_db(f"sqlite:///{tmp_path / 'demo.db'}")
 
