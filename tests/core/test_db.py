@@ -135,3 +135,14 @@ def test_writers_of_one_process_queue_on_a_lock_before_sqlite(tmp_path):
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 2
     db.dispose()
+
+
+def test_a_sqlite_file_database_hands_out_the_connection_returned_last(tmp_path):
+    """LIFO: the connection used last comes back, so SQLite keeps its page cache valid (core/db.py)."""
+    db, _ = make_db(f"sqlite:///{tmp_path / 'demo.db'}")
+    with db.read() as first, db.read() as second:
+        first_id, second_id = id(first.connection.dbapi_connection), id(second.connection.dbapi_connection)
+    assert first_id != second_id  # ``second`` was returned first, ``first`` last
+    with db.read() as again:
+        assert id(again.connection.dbapi_connection) == first_id
+    db.dispose()
