@@ -129,7 +129,8 @@ class BulkLoader:
                 batch = fresh
             executemany(conn, self.tables.res.name, RES_COLUMNS, [p.res for p in batch])
             if history:
-                executemany(conn, self.tables.hist.name, HIST_COLUMNS, [p.hist for p in batch])
+                executemany(conn, self.tables.hist.name, HIST_COLUMNS,
+                            [p.hist for p in batch if self.spec.keeps_history(p.key[0])])
             for kind, columns in INDEX_COLUMNS.items():
                 rows = [row for p in batch for row in p.index[kind]]
                 executemany(conn, getattr(self.tables, kind).name, columns, rows)

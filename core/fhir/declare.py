@@ -62,6 +62,12 @@ class FhirSpec:
     paging: Literal["offset", "cursor"] = "offset"
     by_type: dict[str, ResourceSpec] = field(init=False)
 
+    def keeps_history(self, rtype: str) -> bool:
+        """Whether versions of ``rtype`` go in the history table: only for a type that serves them (vread or
+        _history). An AuditEvent (read and search only, never changed) would copy its body there for nothing."""
+        declared = self.by_type.get(rtype)
+        return declared is None or not declared.interactions.isdisjoint({"vread", "history-instance"})
+
     def __post_init__(self) -> None:
         self.by_type = {r.type: r for r in self.resources}
         for res in self.resources:

@@ -260,6 +260,8 @@ class FhirStore:
         return Stored(resource["resourceType"], rid, version, last_updated, dump(resource)), epoch
 
     def _history(self, conn: Connection, tenant: str, stored: Stored, method: str) -> None:
+        if not self.spec.keeps_history(stored.rtype):
+            return
         insert_rows(conn, self.t.hist.name, HIST_COLUMNS,
                     [(tenant, stored.rtype, stored.rid, stored.version, stored.last_updated, method, stored.body)])
 

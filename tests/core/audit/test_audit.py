@@ -168,3 +168,19 @@ def test_event_ids_are_version_7_uuids_that_grow_with_time():
     assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed) and len(set(ids)) == 50
     assert all(later > i for i in ids)  # a later millisecond sorts after, as text too
     assert abs((parsed[0].int >> 80) - time.time() * 1000) < 5000
+
+
+def test_an_event_is_stored_once_its_type_serving_no_versions(audit):
+    """AuditEvent is read and search only: no copy of its body in the history table (FhirSpec.keeps_history);
+    the Patient beside it, which serves vread and _history, keeps its version 1."""
+    from sqlalchemy import func, select
+
+    stored = audit.write_own(audit.ctx, PRO, retrieval())
+    hist = audit.api.store.t.hist
+    with audit.db.read() as conn:
+        def versions(rtype: str, rid: str) -> int:
+            return conn.execute(select(func.count()).select_from(hist).where(
+                hist.c.tenant == audit.ctx.tenant, hist.c.rtype == rtype, hist.c.rid == rid)).scalar_one()
+        assert versions("AuditEvent", stored.rid) == 0 and versions("Patient", "p1") == 1
+        assert audit.api.store.current(conn, tenant=audit.ctx.tenant, rtype="AuditEvent", rid=stored.rid) is not None
+    assert not audit.api.spec.keeps_history("AuditEvent") and audit.api.spec.keeps_history("Patient")
