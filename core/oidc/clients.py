@@ -81,10 +81,17 @@ def string_list(meta: dict, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+SCRIPT_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")  # never a place to send a code
+
+
 def check_uri(name: str, uri: str) -> str:
+    """An absolute URI without a fragment: https, http, or a native app's own scheme (RFC 8252 7.1)."""
     parts = urlsplit(uri)
     if not parts.scheme or parts.fragment or (parts.scheme in ("http", "https") and not parts.netloc):
         raise bad(name, f"{uri[:200]!r} must be an absolute URI without a fragment.", "invalid_redirect_uri")
+    if parts.scheme.lower() in SCRIPT_SCHEMES:
+        raise bad(name, f"{uri[:200]!r}: a {parts.scheme} URI cannot receive an authorization response; use "
+                  "https, http on a local address, or the app's own scheme.", "invalid_redirect_uri")
     return uri
 
 

@@ -12,10 +12,11 @@ The token is checked by ``request.app.state.psc_verifier``, a :class:`~core.oidc
 over ``app.state.peers`` created with the defaults on first use; a service that needs other audiences
 sets its own in ``create_app``: ``app.state.psc_verifier = TokenVerifier(app.state.peers, audiences=...)``.
 A service with another issuer (the Mon espace santé citizen login) builds its aliases with
-:func:`principal_dependency` and its own state attribute::
+:func:`principal_dependency` and its own state attribute; with several, the token's ``iss`` (read before
+verification, only to choose) picks the verifier, and the first one judges a token no verifier issues::
 
-    citizen = principal_dependency(Patient, verifier="citizen_verifier")
-    PatientUser = Annotated[Patient, Depends(citizen)]
+    caller = principal_dependency(Practitioner, Patient, verifier=("psc_verifier", "citizen_verifier"))
+    Caller = Annotated[Practitioner | Patient, Depends(caller)]
 
 The dependency is async (the first call of a tenant fetches the issuer's JWKS through the peer client);
 the route itself may be sync. Routes using it show a Bearer security scheme in OpenAPI. Errors are
@@ -30,6 +31,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core.oidc.client_auth import unverified_claims
 from core.oidc.principals import Practitioner, Principal, System
 from core.oidc.verifier import TokenVerifier
 from core.tenancy import request_tenant
@@ -54,14 +56,28 @@ def verifier_of(request: Request, attribute: str = PSC_VERIFIER) -> TokenVerifie
     return verifier
 
 
+def chosen_verifier(request: Request, attributes: tuple[str, ...], tenant: str) -> TokenVerifier:
+    """The verifier of ``attributes`` whose issuer the bearer token names, else the first one."""
+    verifiers = [verifier_of(request, attribute) for attribute in attributes]
+    if len(verifiers) > 1:
+        _, _, token = (request.headers.get("authorization") or "").strip().partition(" ")
+        claims = unverified_claims(token.strip())
+        issuer = claims.get("iss") if isinstance(claims, dict) else None
+        for verifier in verifiers:
+            if issuer == verifier.issuer(tenant):
+                return verifier
+    return verifiers[0]
+
+
 def principal_dependency(
-    *kinds: type, verifier: str = PSC_VERIFIER,
+    *kinds: type, verifier: str | tuple[str, ...] = PSC_VERIFIER,
 ) -> Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
     """A dependency yielding the caller's principal, refused (403 ``AUTH-0008``) unless one of ``kinds``."""
+    attributes = (verifier,) if isinstance(verifier, str) else verifier
 
     async def dependency(request: Request, _credentials: BearerCredentials) -> Principal:
         tenant = request_tenant(request)
-        return await verifier_of(request, verifier).authenticate(
+        return await chosen_verifier(request, attributes, tenant).authenticate(
             request.headers.get("authorization"), tenant, kinds,
         )
 

@@ -2,9 +2,10 @@
 
 Rules, in the order :func:`decide` applies them (each refusal has its MES-02xx code):
 
-1. only professionals read the DMP here; a patient sees their own record (the patient side, where
-   ``INVISIBLE_PATIENT`` hides a document from the patient, is the next issue: here that label hides
-   nothing from professionals; it only stops the patient principal); software is refused;
+1. professionals and patients read the DMP; a patient reads their own record only (403 MES-0303
+   otherwise), with a token holding the scope ``mes.documents.read`` (403 MES-0304), and does not see
+   the documents ``INVISIBLE_PATIENT`` hides from them (a label that hides nothing from professionals);
+   software is refused;
 2. a professional the patient blocked gets 403 in every mode (MES-0204);
 3. the access mode (``X-Access-Mode``: normal, bris_de_glace, centre_15, TRE_R248) must be one the
    profession may use (MES-0206) and one the patient did not oppose (MES-0205);
@@ -40,6 +41,8 @@ ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
 MASQUE_PS = "MASQUE_PS"
 MASQUE_PSOCIAL = "MASQUE_PSOCIAL"
 INVISIBLE_PATIENT = "INVISIBLE_PATIENT"
+READ_SCOPE = "mes.documents.read"  # citizen/provider.py: what a patient's token needs to read the record
+WRITE_SCOPE = "mes.documents.write"
 
 
 class AccessMode(StrEnum):
@@ -138,9 +141,10 @@ def decide_record(principal: Principal, *, mode: AccessMode, patient_record: Pat
                   matrix: Matrix | None = None) -> Decision:
     """Rules 1-3, on the record as a whole: what a search checks before looking at any document."""
     if isinstance(principal, Patient):
-        if principal.ins == patient_record.ins:
-            return Decision(True, "the patient's own record", mode=mode)
-        return refuse(MesCode.NOT_A_PROFESSIONAL, "A patient may only read their own record.", mode)
+        if principal.ins != patient_record.ins:
+            return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads their own record only: search with "
+                          "patient.identifier naming the INS of the logged-in patient.", mode)
+        return patient_scope(principal, READ_SCOPE, mode) or Decision(True, "the patient's own record", mode=mode)
     if not isinstance(principal, Practitioner):
         return refuse(MesCode.NOT_A_PROFESSIONAL, "The DMP is read by professionals: log in through Pro Santé "
                       "Connect (a software token carries no professional).", mode)
@@ -158,6 +162,14 @@ def decide_record(principal: Principal, *, mode: AccessMode, patient_record: Pat
         return refuse(MesCode.EMERGENCY_OPPOSED, f"The patient opposed access in mode {mode.value}: use normal "
                       "access (or none).", mode)
     return Decision(True, f"record open to profession {principal.profession} in mode {mode.value}", mode=mode)
+
+
+def patient_scope(principal: Patient, scope: str, mode: AccessMode = AccessMode.NORMAL) -> Decision | None:
+    """The refusal when a patient's token (or their app's) lacks ``scope``, else None."""
+    if scope in principal.scopes:
+        return None
+    return refuse(MesCode.SCOPE_MISSING, f"This token was not granted the scope {scope}: log the patient in "
+                  f"again asking scope {scope} (the patient approves it for the app).", mode)
 
 
 def decide(principal: Principal, document_meta: Mapping[str, Any] | DocumentMeta, *, mode: AccessMode,
@@ -201,12 +213,17 @@ def visible(principal: Principal, documents: Iterable[Mapping[str, Any]], *, mod
             if decide(principal, d, mode=mode, patient_record=patient_record, matrix=matrix).allowed]
 
 
-def decide_audit_search(principal: Principal) -> Decision:
-    """``GET AuditEvent``: the traces are the patient's; professionals and software get 403 MES-0208."""
-    if isinstance(principal, Patient):
-        return Decision(True, "the patient's own traces")
-    return refuse(MesCode.AUDIT_FORBIDDEN, "AuditEvents are the patient's: professionals and software may not "
-                  "search them (the patient reads them in Mon espace santé).", AccessMode.NORMAL)
+def decide_audit_search(principal: Principal, params: Iterable[tuple[str, str]] = ()) -> Decision:
+    """``GET AuditEvent``: the traces are the patient's (their own record's, with the read scope);
+    professionals and software get 403 MES-0208, a patient naming another patient's INS 403 MES-0303."""
+    if not isinstance(principal, Patient):
+        return refuse(MesCode.AUDIT_FORBIDDEN, "AuditEvents are the patient's: professionals and software may not "
+                      "search them (the patient reads them in Mon espace santé).", AccessMode.NORMAL)
+    others = [v for k, v in params if k == "patient.identifier" and v.partition("|")[2] != principal.ins]
+    if others:
+        return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads the traces of their own record only: "
+                      "patient.identifier must name the logged-in patient's INS.", AccessMode.NORMAL)
+    return patient_scope(principal, READ_SCOPE) or Decision(True, "the patient's own traces")
 
 
 def trace(decision: Decision, *, action: str, subtype: str, patient: PatientRef,

@@ -2,8 +2,9 @@
 
 One StrEnum for the whole service, by range: MES-00xx service, auth, store, transactions and retrieval
 (transactions.py, retrieval.py); MES-01xx metadata validation, value sets and the INS check
-(metadata.py); MES-02xx access rules, modes, consents and audit (access.py). Kernel codes (``HTTP-``,
-``FHIR-``, ``AUTH-``) keep their meaning here. Codes never change meaning once published.
+(metadata.py); MES-02xx access rules, modes, consents and audit (access.py); MES-03xx the patient side
+(citizen/, patient routes). Kernel codes (``HTTP-``, ``FHIR-``, ``AUTH-``) keep their meaning here. Codes
+never change meaning once published.
 """
 
 from enum import StrEnum
@@ -70,3 +71,9 @@ class MesCode(StrEnum):
     UNKNOWN_PROFESSION = "MES-0207"  # 403: the token carries no profession (SubjectRole) the matrix knows
     AUDIT_FORBIDDEN = "MES-0208"  # 403: AuditEvent searches are the patient's, not professionals'
     NOT_A_PROFESSIONAL = "MES-0209"  # 403: this access rule applies to professionals; the caller is not one
+
+    # MES-03xx: the patient side (citizen/, the patient's routes and consents)
+    UNKNOWN_CLIENT = "MES-0301"  # 404: no citizen client with that id in this tenant (/citizen/_admin/clients)
+    CLIENT_EXISTS = "MES-0302"  # 409: POST /citizen/_admin/clients with a client_id already declared
+    NOT_YOUR_RECORD = "MES-0303"  # 403: a patient (or their app) acting on another patient's record
+    SCOPE_MISSING = "MES-0304"  # 403: the patient's token lacks the scope (mes.documents.read / .write) the route needs

@@ -1,9 +1,11 @@
 """FastAPI dependencies of Mon espace santé's routes, each named once (DESIGN.md style 3).
 
-Every FHIR route but ``/metadata`` takes a :data:`Caller`: a Pro Santé Connect access token of the
-tenant's issuer, verified by core/oidc (401 AUTH-000x with ``WWW-Authenticate`` otherwise). Only
-professionals are accepted: the digest names no system (client-credentials) access to the DMP, so a
-software token gets 403 AUTH-0008 (widen :data:`CALLER_KINDS` once a source says otherwise).
+Every FHIR route but ``/metadata`` takes a verified access token (core/oidc; 401 AUTH-000x with
+``WWW-Authenticate`` otherwise) of one of two issuers of the tenant, chosen by the token's ``iss``: Pro Santé
+Connect (professionals) or the citizen login (citizen/: patients). :data:`Professional` routes take
+professionals only; :data:`Caller` routes take a patient too, each route then applying the patient's rules
+(access.py: their own record only). The digest names no system (client-credentials) access to the DMP, so a
+software token gets 403 AUTH-0008 (widen the kinds once a source says otherwise).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from core.oidc.deps import principal_dependency
-from core.oidc.principals import Practitioner
+from core.oidc.deps import PSC_VERIFIER, principal_dependency
+from core.oidc.principals import Patient, Practitioner
 from services.ms_espace_sante.settings import MsEspaceSanteSettings
 from services.ms_espace_sante.store import DmpStore
 
-CALLER_KINDS = (Practitioner,)
+CITIZEN_VERIFIER = "citizen_verifier"  # app.py: a TokenVerifier of the citizen login's issuer
+VERIFIERS = (PSC_VERIFIER, CITIZEN_VERIFIER)
 
 
 async def _store(request: Request) -> DmpStore:
@@ -28,6 +31,7 @@ async def _settings(request: Request) -> MsEspaceSanteSettings:
     return request.app.state.settings
 
 
-Caller = Annotated[Practitioner, Depends(principal_dependency(*CALLER_KINDS))]
+Professional = Annotated[Practitioner, Depends(principal_dependency(Practitioner, verifier=VERIFIERS))]
+Caller = Annotated[Practitioner | Patient, Depends(principal_dependency(Practitioner, Patient, verifier=VERIFIERS))]
 Store = Annotated[DmpStore, Depends(_store)]
 Settings = Annotated[MsEspaceSanteSettings, Depends(_settings)]

@@ -36,10 +36,15 @@ def _id_nat_ps(extension: Mapping[str, Any]) -> str | None:
     return None
 
 
+def ins_of(patient: Mapping[str, Any]) -> str:
+    """The INS a DMP Patient carries ("" when none)."""
+    return next((i.get("value") for i in patient.get("identifier") or ()
+                 if isinstance(i, dict) and i.get("system") in (INS_NIR_SYSTEM, INS_NIA_SYSTEM)), "")
+
+
 def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
     """The consents a DMP Patient carries."""
-    ins = next((i.get("value") for i in patient.get("identifier") or ()
-                if isinstance(i, dict) and i.get("system") in (INS_NIR_SYSTEM, INS_NIA_SYSTEM)), "")
+    ins = ins_of(patient)
     extensions = [e for e in patient.get("extension") or () if isinstance(e, dict)]
     traitant = next((_id_nat_ps(e) for e in extensions if e.get("url") == MEDECIN_TRAITANT), None)
     blocked = frozenset(v for e in extensions if e.get("url") == BLOCKED and (v := _id_nat_ps(e)))

@@ -36,10 +36,11 @@ from core.fhir.index import parse_reference
 from core.fhir.interactions import FhirContext
 from core.fhir.search import SearchEngine
 from core.fhir.sql import FALSE, Sql, any_of
-from core.oidc.principals import Practitioner
+from core.oidc.principals import Patient, Practitioner
 from services.ms_espace_sante.access import (
     CLASS_SYSTEM,
     ID_NAT_PS_SYSTEM,
+    INVISIBLE_PATIENT,
     MASQUE_PS,
     MASQUE_PSOCIAL,
     AccessMode,
@@ -135,10 +136,13 @@ def asks_deleted(params: list[tuple[str, str]]) -> bool:
                for name, value in params)
 
 
-def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, *, mode: AccessMode,
+def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner | Patient, *, mode: AccessMode,
                     record: PatientConsents, matrix: Matrix, deleted: bool) -> list[Sql]:
-    """SQL clauses keeping the DocumentReferences access.decide lets ``principal`` see (rules 4-5), not deleted."""
+    """SQL clauses keeping the DocumentReferences access.decide lets ``principal`` see (rules 4-5), not deleted.
+    A patient sees their documents but those hidden from them (INVISIBLE_PATIENT) and the deleted ones."""
     crit = partial(engine.criterion, tenant, "DocumentReference")
+    if isinstance(principal, Patient):
+        return [crit("status:not", DELETED), crit("security-label:not", INVISIBLE_PATIENT)]
     me = f"{ID_NAT_PS_SYSTEM}|{principal.id_nat_ps}"
     row = matrix.for_profession(principal.profession)
     assert row is not None  # decide_record refused an unknown profession already
@@ -160,7 +164,7 @@ def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner, 
     return clauses
 
 
-def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, principal: Practitioner, *,
+def screen(store: DmpStore, conn: Connection, ctx: FhirContext, bundle: dict, principal: Practitioner | Patient, *,
            mode: AccessMode, target: Target, matrix: Matrix) -> dict:
     """The searchset without the entries the caller may not see, included ones too (see the module doc).
 
@@ -202,12 +206,13 @@ def subsetted(resource: dict) -> bool:
     return any(isinstance(t, dict) and t.get("code") == SUBSETTED["code"] for t in tags)
 
 
-def shown_document(principal: Practitioner, resource: dict, *, mode: AccessMode, target: Target,
+def shown_document(principal: Practitioner | Patient, resource: dict, *, mode: AccessMode, target: Target,
                    matrix: Matrix) -> bool:
     """Whether a stored DocumentReference of the searched DMP may be shown (deleted ones to their authors only)."""
     if target.reference is None or (resource.get("subject") or {}).get("reference") != target.reference:
         return False
-    if resource.get("status") == DELETED and principal.id_nat_ps not in author_ids(resource):
+    if resource.get("status") == DELETED and not (
+            isinstance(principal, Practitioner) and principal.id_nat_ps in author_ids(resource)):
         return False
     return decide(principal, resource, mode=mode, patient_record=target.consents, matrix=matrix).allowed
 

@@ -10,9 +10,11 @@ Loaded through the kernel's bulk loader, skipping what the tenant holds.
 from __future__ import annotations
 
 from core.app import Census, Counts, Seeder, SeedRequest
+from core.oidc.provider import Provider
 from core.population.model import Patient
 from core.population.personas import personas
 from services.ms_espace_sante.access import PatientConsents
+from services.ms_espace_sante.citizen.provider import demo_clients
 from services.ms_espace_sante.records import consent_extensions
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 from services.ms_espace_sante.store import DmpStore
@@ -38,22 +40,29 @@ def dmp_patient(patient: Patient) -> dict | None:
     }
 
 
-def make_seeder(store: DmpStore) -> Seeder:
+def make_seeder(store: DmpStore, logins: Provider) -> Seeder:
+    clients = demo_clients()
+
     def seed(request: SeedRequest) -> Counts:
-        """Load the personas' DMPs; answer how many resources of each type were added."""
+        """Load the personas' DMPs and the citizen login's demo client; answer how many of each were added."""
         added: dict[str, int] = {}
         records = [r for r in map(dmp_patient, personas().patients) if r is not None]
         with store.db.write() as conn:
             store.api.store.bulk_load(conn, tenant=request.tenant, resources=records, skip_existing=True,
                                       tally=added)
-        return added
+            present = {c.client_id for c in logins.store.clients(conn, tenant=request.tenant)}
+            for client in clients:
+                logins.store.put_client(conn, tenant=request.tenant, client=client, now=0.0, replace=True)
+        return {**added, "citizen clients": sum(c.client_id not in present for c in clients)}
 
     return seed
 
 
-def make_census(store: DmpStore) -> Census:
+def make_census(store: DmpStore, logins: Provider) -> Census:
     def census(tenant: str) -> Counts:
-        """How many resources of each type the tenant holds now."""
-        return store.counts(tenant)
+        """How many resources of each type, and citizen login clients, the tenant holds now."""
+        with logins.db.read() as conn:
+            clients = len(logins.store.clients(conn, tenant=tenant))
+        return {**store.counts(tenant), "citizen clients": clients}
 
     return census

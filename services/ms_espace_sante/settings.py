@@ -28,6 +28,13 @@ class MsEspaceSanteSettings(ServiceSettings):
         None, description="A JSON habilitation matrix replacing the default one (habilitations.matrix_to_json "
                           "prints the default as a starting point).")
 
+    citizen_access_token_ttl: int = Field(600, ge=5, le=86_400, description="Lifetime of the citizen login's "
+                                          "access and ID tokens, seconds (the real values are not published).")
+    citizen_refresh_token_ttl: int = Field(1800, ge=10, le=30 * 86_400, description="Lifetime of the citizen "
+                                           "login's refresh tokens, seconds.")
+    citizen_code_ttl: int = Field(60, ge=5, le=600, description="Lifetime of the citizen login's authorization "
+                                  "codes, seconds.")
+
     @field_validator("extra_codes")
     @classmethod
     def _extra_codes(cls, value: str | None) -> str | None:

@@ -17,21 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import SandboxError
-from core.oidc.principals import Practitioner
+from core.oidc.principals import Patient, Practitioner
 from services.ms_espace_sante.access import INVISIBLE_PATIENT, MASQUE_PS, VISIBILITY_SYSTEM, author_ids
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.spec import IS_ARCHIVED
 
 DELETED = "entered-in-error"
-AUTHOR, MEDECIN_TRAITANT = "author", "medecin_traitant"
+AUTHOR, MEDECIN_TRAITANT, PATIENT = "author", "medecin_traitant", "patient"
 
 # change -> (who may make it, the PDSm-for-DMP transaction it is, its label). Deletion by the author only is
 # the digest's (TD3.3c, C draft); the médecin traitant's share of the other changes is ours (U): they are
-# the professionals who still see a masked document.
+# the professionals who still see a masked document. The patient masks and unmasks a document to
+# professionals in Mon espace santé (digest §4.5, S); nothing else of a document is theirs to change.
 WHO: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "mask": ((AUTHOR, MEDECIN_TRAITANT), "TD3.3a", "masked to professionals (MASQUE_PS)"),
-    "unmask": ((AUTHOR, MEDECIN_TRAITANT), "TD3.3a", "unmasked to professionals"),
+    "mask": ((AUTHOR, MEDECIN_TRAITANT, PATIENT), "TD3.3a", "masked to professionals (MASQUE_PS)"),
+    "unmask": ((AUTHOR, MEDECIN_TRAITANT, PATIENT), "TD3.3a", "unmasked to professionals"),
     "hide": ((AUTHOR, MEDECIN_TRAITANT), "TD3.3b", "hidden from the patient (INVISIBLE_PATIENT)"),
     "show": ((AUTHOR, MEDECIN_TRAITANT), "TD3.3b", "visible to the patient again"),
     "labels": ((AUTHOR, MEDECIN_TRAITANT), "TD3.3a", "confidentiality or other visibility labels changed"),
@@ -139,8 +140,10 @@ def transition(reason: str) -> SandboxError:
                         issue="business-rule", expression=["DocumentReference.status"])
 
 
-def roles(principal: Practitioner, document: dict, record: PatientConsents) -> set[str]:
-    """What the caller is to this document: its author, the patient's médecin traitant (or neither)."""
+def roles(principal: Practitioner | Patient, document: dict, record: PatientConsents) -> set[str]:
+    """What the caller is to this document: its author, the patient's médecin traitant, the patient (or none)."""
+    if isinstance(principal, Patient):
+        return {PATIENT} if record.ins and principal.ins == record.ins else set()
     found = set()
     if principal.id_nat_ps in author_ids(document):
         found.add(AUTHOR)
@@ -149,13 +152,15 @@ def roles(principal: Practitioner, document: dict, record: PatientConsents) -> s
     return found
 
 
-def check_who(principal: Practitioner, changes: Plan, document: dict, record: PatientConsents) -> None:
+def check_who(principal: Practitioner | Patient, changes: Plan, document: dict, record: PatientConsents) -> None:
     """403 MES-0033 for the first change the caller may not make."""
     mine = roles(principal, document, record)
+    caller = f"the patient ({principal.ins})" if isinstance(principal, Patient) else \
+        f"professional {principal.id_nat_ps}"
     for change in changes.changes:
         who, _, label = WHO[change]
         if not mine & set(who):
-            names = " or ".join({AUTHOR: "its author", MEDECIN_TRAITANT: "the patient's médecin traitant"}[w]
-                                for w in who)
+            names = ", ".join({AUTHOR: "its author", MEDECIN_TRAITANT: "the patient's médecin traitant",
+                               PATIENT: "the patient"}[w] for w in who)
             raise SandboxError(403, MesCode.UPDATE_FORBIDDEN, f"Only {names} may make this change (document "
-                               f"{label}); professional {principal.id_nat_ps} is neither.", issue="forbidden")
+                               f"{label}); {caller} may not.", issue="forbidden")

@@ -1,9 +1,8 @@
 """Server-rendered pages of Pro Santé Connect: the wallet login page, the e-CPS phone, messages (issue 4).
 
-Jinja2 templates in ``templates/`` with autoescaping always on: every value a client or a directory
-record sends (client names, search text, binding messages) is data, never markup. The pages are
-self-contained (inline CSS, no script, no external asset) and work without JavaScript; the response
-headers forbid framing (a login page must not be clickjacked) and caching.
+Jinja2 templates in ``templates/``, rendered by core/pages.py (autoescaping always on: client names, search
+text and binding messages are data, never markup; framing and caching forbidden). The pages are
+self-contained (inline CSS, no script, no external asset) and work without JavaScript.
 
 Templates and their context:
 - ``login.html``: ``client_name``, ``request_id``, ``query``, ``professionals`` (DirectoryProfessional),
@@ -20,44 +19,20 @@ URLs given in a context must be http(s) URLs or paths starting with ``/``; anyth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from core.pages import Pages
+
 TEMPLATES = Path(__file__).parent / "templates"
-SAFE_URL = re.compile(r"(?:https?://|/(?!/)|\?)", re.IGNORECASE)
-HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
-                               "base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
 DEFAULTS = {
     "error": None, "error_code": None, "notice": None, "detail": None, "link_url": None, "link_label": None,
     "query": "", "login_hint": "", "admin_token_required": False, "refresh_seconds": 5, "professionals": [],
     "requests": [], "professional_required": False,
 }
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"], default=True),
-    undefined=StrictUndefined,  # a context key the lead forgot fails the test instead of rendering blank
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def href(url: object) -> str:
-    """``url`` when it is http(s) or a path; "#" otherwise, so a ``javascript:`` URL never becomes a link."""
-    text = str(url or "")
-    return text if SAFE_URL.match(text) else "#"
-
-
-_environment.filters["href"] = href
+_pages = Pages(TEMPLATES, DEFAULTS)
 
 
 @dataclass(frozen=True)
@@ -76,6 +51,5 @@ class EcpsRequestView:
 
 
 def render(template: str, status: int = 200, **context: object) -> HTMLResponse:
-    """``templates/<template>`` rendered with ``context`` (autoescaped), as an HTML response."""
-    html = _environment.get_template(template).render({**DEFAULTS, **context})
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+    """``templates/<template>`` rendered with ``context`` (core/pages.py: autoescaped, safe headers)."""
+    return _pages.render(template, status, **context)

@@ -20,10 +20,11 @@ from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
 from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, traces, transactions, writes
-from services.ms_espace_sante.deps import Caller, Settings, Store
+from services.ms_espace_sante.deps import Caller, Professional, Settings, Store
 from services.ms_espace_sante.feeding import confirm_patient
 from services.ms_espace_sante.records import consents_for
 from services.ms_espace_sante.settings import FHIR_PATH
+from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 from services.ms_espace_sante.submission import parse_submission
 
 router = APIRouter(prefix=FHIR_PATH, tags=["FHIR"], responses=outcomes(400, 401, 403, 404, 413, 415))
@@ -49,7 +50,7 @@ async def capability(request: Request, store: Store) -> Response:
 
 @router.post("", openapi_extra=body(BUNDLE), responses=WRITE_OUTCOMES)
 @router.post("/", include_in_schema=False)
-async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+async def provide_document_bundle(request: Request, user: Professional, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -75,7 +76,7 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
 
 
 @router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=WRITE_OUTCOMES)
-async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+async def simplified_publish(request: Request, user: Professional, store: Store, settings: Settings) -> Response:
     """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -122,7 +123,7 @@ async def retrieve_document(request: Request, user: Caller, store: Store, rid: s
 
 
 @router.get("/Patient", responses=outcomes())
-async def check_dmp(request: Request, user: Caller, store: Store) -> Response:
+async def check_dmp(request: Request, user: Professional, store: Store) -> Response:
     """TD02 DMP status: Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS> (no entry: no DMP)."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -136,8 +137,14 @@ async def check_dmp(request: Request, user: Caller, store: Store) -> Response:
 
 @router.get("/AuditEvent", responses=outcomes())
 async def audit_events(request: Request, user: Caller, store: Store) -> Response:
-    """The access traces are the patient's (Mon espace santé, next issue): 403 MES-0208 to professionals."""
-    access.decide_audit_search(user).raise_if_refused()
+    """The activity history of the logged-in patient's record, newest first (``_sort=-date`` unless another
+    ``_sort`` is asked): every access, by whom, in which mode. The patient's only: 403 MES-0208 to professionals."""
+    params = request.query_params.multi_items()
+    access.decide_audit_search(user, params).raise_if_refused()
     ctx = store.context(request)
-    with store.db.read() as conn:  # reached by a patient principal only, once the citizen login exists
-        return respond(store.api.search(conn, ctx, "AuditEvent", request.query_params.multi_items()))
+    own = store.api.search_engine.criterion(ctx.tenant, "AuditEvent", "entity-identifier",
+                                            f"{INS_NIR_SYSTEM}|{user.ins}")
+    if not any(name == "_sort" for name, _ in params):
+        params.append(("_sort", "-date"))
+    with store.db.read() as conn:
+        return respond(store.api.search(conn, ctx, "AuditEvent", params, extra=[own]))

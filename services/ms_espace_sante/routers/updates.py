@@ -5,8 +5,9 @@ through core/fhir/patch.py, limited to status, securityLabel and pdsm-ext-is-arc
 what may change and who may). In one write transaction: the document found (404 MES-0031, 412 MES-0032),
 the caller's access decided (access.py, 403), ``If-Match`` checked (412), the patch applied, the result
 checked (405, 422, 403) and re-validated (metadata.py), the new version and its AuditEvent (action U)
-stored. Any refusal stores nothing; a 403 (an access rule, or who may make the change) is traced with
-outcome 4 in a transaction of its own once the write is rolled back (writes.py).
+stored. A patient (citizen token with ``mes.documents.write``) masks and unmasks their own documents to
+professionals the same way. Any refusal stores nothing; a 403 (an access rule, or who may make the
+change) is traced with outcome 4 in a transaction of its own once the write is rolled back (writes.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.fhir.models import validate_resource
 from core.fhir.patch import apply_fhirpath_patch, apply_json_patch
 from core.fhir.router import JSON_PATCH_TYPE, JSON_TYPES, respond
 from core.fhir.store import Stored, check_id
+from core.oidc.principals import Patient
 from core.openapi import outcomes
 from services.ms_espace_sante import access, metadata, updates, writes
 from services.ms_espace_sante.codes import MesCode
@@ -98,6 +100,9 @@ async def update(request: Request, user: Caller, store: Store, settings: Setting
     document, media = await jsonbody.read_json(request, max_bytes=MAX_PATCH_BYTES,
                                                max_depth=settings.sandbox.max_json_depth, allowed=PATCH_TYPES)
     if_match = request.headers.get("if-match")
+
+    if isinstance(user, Patient) and (refusal := access.patient_scope(user, access.WRITE_SCOPE, mode)):
+        refusal.raise_if_refused()  # the patient's own changes (mask, unmask) need the write scope
 
     def write() -> FhirResult:
         with store.db.write() as conn:

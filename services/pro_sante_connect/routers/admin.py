@@ -1,12 +1,10 @@
-"""Sandbox-only administration of a tenant's realm: clients (RFC 7591 metadata), key rotation, CIBA.
+"""Sandbox-only administration of a tenant's realm: clients (core/oidc/admin.py), key rotation, CIBA.
 
-Guarded by ``SANDBOX_ADMIN_TOKEN`` when it is set. A client's answer echoes its credentials: this is
-a sandbox, and the vendor declaring a client needs them.
+Guarded by ``SANDBOX_ADMIN_TOKEN`` when it is set.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -14,86 +12,24 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from core.admin import check_admin
-from core.errors import OAuthError, SandboxError
-from core.jsonbody import PLAIN_JSON, read_json, read_model
+from core.jsonbody import read_model
+from core.oidc.admin import ClientAdmin, client_admin_router
 from core.oidc.endpoints import json_response
-from core.openapi import body, outcomes
+from core.oidc.provider import Provider
 from services.pro_sante_connect.clients import parse
 from services.pro_sante_connect.codes import PscCode
 from services.pro_sante_connect.deps import CibaFlow, OidcProvider, Tenant
 
 router = APIRouter(prefix="/_admin", tags=["sandbox-only"])
 
-STRINGS = {"type": "array", "items": {"type": "string"}}
-CLIENT_METADATA = body({"type": "object", "properties": {  # RFC 7591 client metadata
-    "client_id": {"type": "string"}, "client_secret": {"type": "string"}, "client_name": {"type": "string"},
-    "redirect_uris": STRINGS, "post_logout_redirect_uris": STRINGS, "grant_types": STRINGS, "scope": {"type": "string"},
-    "token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]},
-    "jwks": {"type": "object"}, "userinfo_signed_response_alg": {"type": "string"},
-}}, ["application/json"])
+
+def _provider(request: Request) -> Provider:
+    return request.app.state.provider
 
 
-async def client_metadata(request: Request, provider: OidcProvider) -> object:
-    """The body, read by the kernel's JSON reader; RFC 7591 ``invalid_client_metadata`` when it is not JSON."""
-    limits = provider.settings.sandbox
-    try:
-        value, _ = await read_json(request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth,
-                                   allowed=PLAIN_JSON)
-    except SandboxError as exc:
-        raise OAuthError("invalid_client_metadata", exc.diagnostics, status=exc.status) from None
-    return value
-
-
-ClientMetadata = Annotated[object, Depends(client_metadata)]
-
-
-def unknown_client(client_id: str) -> SandboxError:
-    return SandboxError(404, PscCode.UNKNOWN_CLIENT, f"No client {client_id[:80]!r} in this tenant.",
-                        issue="not-found", expression=["client_id"])
-
-
-@router.post("/clients", status_code=201, openapi_extra=CLIENT_METADATA, responses=outcomes(400, 401, 403, 409))
-def create_client(request: Request, tenant: Tenant, provider: OidcProvider,
-                  metadata: ClientMetadata) -> Response:
-    """Declare a client from RFC 7591 metadata; client_id and client_secret are generated when absent."""
-    check_admin(request, provider.settings.sandbox)
-    client = parse(metadata)
-    with provider.db.write() as conn:
-        if not provider.store.put_client(conn, tenant=tenant, client=client, now=time.time(), replace=False):
-            raise SandboxError(409, PscCode.CLIENT_EXISTS, f"Client {client.client_id!r} already exists in this "
-                               "tenant: DELETE it first, or choose another client_id.", issue="duplicate",
-                               expression=["client_id"])
-    return json_response(client.metadata(), status=201)
-
-
-@router.get("/clients")
-def list_clients(request: Request, tenant: Tenant, provider: OidcProvider) -> Response:
-    """Every client of the tenant, with its credentials."""
-    check_admin(request, provider.settings.sandbox)
-    with provider.db.read() as conn:
-        clients = provider.store.clients(conn, tenant=tenant)
-    return json_response({"clients": [c.metadata() for c in clients]})
-
-
-@router.get("/clients/{client_id}")
-def read_client(request: Request, client_id: str, tenant: Tenant, provider: OidcProvider) -> Response:
-    """One client, with its credentials."""
-    check_admin(request, provider.settings.sandbox)
-    with provider.db.read() as conn:
-        client = provider.store.client(conn, tenant=tenant, client_id=client_id)
-    if client is None:
-        raise unknown_client(client_id)
-    return json_response(client.metadata())
-
-
-@router.delete("/clients/{client_id}", status_code=204)
-def delete_client(request: Request, client_id: str, tenant: Tenant, provider: OidcProvider) -> Response:
-    """Remove a client; its tokens stop being refreshed."""
-    check_admin(request, provider.settings.sandbox)
-    with provider.db.write() as conn:
-        if not provider.store.delete_client(conn, tenant=tenant, client_id=client_id):
-            raise unknown_client(client_id)
-    return Response(status_code=204)
+router.include_router(client_admin_router(ClientAdmin(provider_of=_provider, parse=parse,
+                                                     unknown_code=PscCode.UNKNOWN_CLIENT,
+                                                     exists_code=PscCode.CLIENT_EXISTS), prefix=""))
 
 
 @router.post("/keys/rotate")

@@ -158,3 +158,49 @@ def simplified(ins: str = ADRUN_INS, raw: bytes = b"Lettre de liaison.", content
 def location_id(location: str) -> str:
     """The id in a ``.../Type/<id>/_history/<n>`` location."""
     return location.split("/_history/")[0].rsplit("/", 1)[1]
+
+
+CITIZEN_APP = "sandbox-patient-app"  # the citizen login's demo public client (citizen/provider.py)
+CITIZEN_REDIRECT = "http://localhost:5173/callback"
+CITIZEN_PROTOCOL = "/citizen/protocol/openid-connect"
+
+
+class Citizen:
+    """The demo patient app on one tenant's citizen login (authorization code + PKCE, as a public client)."""
+
+    def __init__(self, http: httpx.AsyncClient, tenant: str) -> None:
+        self.http = http
+        self.tenant = tenant
+        self.root = f"/t/{tenant}/ms-espace-sante"
+        self.issuer = PUBLIC + self.root + "/citizen"
+
+    def url(self, path: str) -> str:
+        return self.root + path
+
+    async def authorize(self, **params) -> httpx.Response:
+        return await self.http.get(self.url("/citizen/auth"), params=params)
+
+    def params(self, challenge: str, **extra: str) -> dict[str, str]:
+        return {"response_type": "code", "client_id": CITIZEN_APP, "redirect_uri": CITIZEN_REDIRECT,
+                "scope": "openid profile mes.documents.read mes.documents.write", "state": "st-1", "nonce": "n-1",
+                "code_challenge": challenge, "code_challenge_method": "S256", **extra}
+
+    async def token(self, data: dict) -> httpx.Response:
+        return await self.http.post(self.url(CITIZEN_PROTOCOL + "/token"), data={"client_id": CITIZEN_APP, **data})
+
+    async def login(self, ins: str = ADRUN_INS, **extra: str) -> dict:
+        """The app's tokens for the patient of ``ins`` (``login_hint`` skips the picker)."""
+        verifier, challenge = psc_support.pkce()
+        response = await self.authorize(**self.params(challenge, login_hint=ins, **extra))
+        assert response.status_code == 302, response.text[:500]
+        code = psc_support.query_of(response.headers["location"])["code"]
+        answer = await self.token({"grant_type": "authorization_code", "code": code,
+                                   "redirect_uri": CITIZEN_REDIRECT, "code_verifier": verifier})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+async def patient_dmp(http: httpx.AsyncClient, tenant: str, ins: str = ADRUN_INS, **extra: str) -> Dmp:
+    """A :class:`Dmp` acting with a patient's citizen token."""
+    tokens = await Citizen(http, tenant).login(ins, **extra)
+    return Dmp(http, tenant, tokens["access_token"])

@@ -188,11 +188,14 @@ def test_consents_round_trip():
 
 # other principals -------------------------------------------------------------------------------
 def test_patient_and_system_principals():
-    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None, scopes=frozenset(),
-                 tenant="default")
+    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
+                 scopes=frozenset({"mes.documents.read"}), tenant="default")
     assert code_of(me, MASKED) is None
     assert code_of(me, doc(labels=("INVISIBLE_PATIENT",))) == MesCode.MASKED
-    assert code_of(me, doc(), record=PatientConsents(ins="1" * 15)) == MesCode.NOT_A_PROFESSIONAL
+    assert code_of(me, doc(), record=PatientConsents(ins="1" * 15)) == MesCode.NOT_YOUR_RECORD
+    no_scope = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
+                       scopes=frozenset({"openid"}), tenant="default")
+    assert code_of(no_scope, doc()) == MesCode.SCOPE_MISSING
     robot = System(client_id="lps", scopes=frozenset(), tenant="default")
     assert code_of(robot, doc()) == MesCode.NOT_A_PROFESSIONAL
 
@@ -231,9 +234,14 @@ def test_consents_of_a_dmp_patient_and_audit_helpers():
 
 def test_audit_search_is_the_patients():
     assert decide_audit_search(pro()).code == MesCode.AUDIT_FORBIDDEN
-    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None, scopes=frozenset(),
-                 tenant="default")
+    me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
+                 scopes=frozenset({"mes.documents.read"}), tenant="default")
     assert decide_audit_search(me).allowed
+    assert decide_audit_search(me, [("patient.identifier", f"urn:oid:1.2.250.1.213.1.4.8|{INS}")]).allowed
+    other = decide_audit_search(me, [("patient.identifier", "urn:oid:1.2.250.1.213.1.4.8|" + "1" * 15)])
+    assert other.code == MesCode.NOT_YOUR_RECORD
+    assert decide_audit_search(Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
+                                       scopes=frozenset(), tenant="default")).code == MesCode.SCOPE_MISSING
 
 
 def test_trace_of_a_decision_is_a_valid_audit_event():

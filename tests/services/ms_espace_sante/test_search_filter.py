@@ -15,7 +15,7 @@ import pytest
 from core.db import Database
 from core.fhir.interactions import FhirContext
 from core.fhir.router import FhirService
-from core.oidc.principals import Practitioner
+from core.oidc.principals import Patient, Practitioner
 from core.settings import ServiceSettings
 from services.ms_espace_sante.access import (
     CLASS_SYSTEM,
@@ -55,8 +55,8 @@ def document(class_code, type_code, label, author, role, class_system, status): 
 
 
 GRID = list(itertools.product(("10", "11", "60", "99"), ("11488-4", PSYCHIATRIC_SYNTHESIS, EHPAD_PLAN, "18776-5"),
-                              ("N", "MASQUE_PS", "MASQUE_PSOCIAL"), (AUTHOR, OTHER), (False, True), (True, False),
-                              ("current", "entered-in-error")))
+                              ("N", "MASQUE_PS", "MASQUE_PSOCIAL", "INVISIBLE_PATIENT"), (AUTHOR, OTHER),
+                              (False, True), (True, False), ("current", "entered-in-error")))
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_the_sql_filter_is_the_access_rule(store, profession, who, mode, deleted
                             deleted=deleted)
     found, total = set(), None
     with store.db.read() as conn:
-        for offset in ("0", "500"):  # the page size is capped at 500
+        for offset in ("0", "500", "1000"):  # the page size is capped at 500
             body = json.loads(store.api.search(conn, CTX, "DocumentReference", [("_count", "500"), ("_offset", offset)],
                                                extra=extra).body)
             found |= {e["resource"]["id"] for e in body.get("entry", [])}
@@ -93,3 +93,20 @@ def test_the_sql_filter_is_the_access_rule(store, profession, who, mode, deleted
         cell[-1] == "current" or cell[3] == who) and decide(
         principal, document(*cell), mode=mode, patient_record=RECORD, matrix=matrix).allowed}
     assert total == len(found) and found == expected
+
+
+def test_a_patient_sees_their_documents_but_the_hidden_and_the_deleted(store):
+    me = Patient(ins=RECORD.ins, subject=None, given_name=None, family_name=None, client_id="app",
+                 scopes=frozenset({"mes.documents.read"}), tenant="default")
+    extra = document_filter(store.api.search_engine, "default", me, mode=AccessMode.NORMAL, record=RECORD,
+                            matrix=default_matrix(), deleted=True)
+    found = set()
+    with store.db.read() as conn:
+        for offset in ("0", "500", "1000"):
+            body = json.loads(store.api.search(conn, CTX, "DocumentReference", [("_count", "500"), ("_offset", offset)],
+                                               extra=extra).body)
+            found |= {e["resource"]["id"] for e in body.get("entry", [])}
+    expected = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
+        me, document(*cell), mode=AccessMode.NORMAL, patient_record=RECORD).allowed}
+    assert found == expected and all(GRID[int(i[1:])][2] != "INVISIBLE_PATIENT" for i in found)
+    assert len(expected) == len(GRID) // 2 * 3 // 4  # current ones, but a quarter hidden from the patient

@@ -1,0 +1,151 @@
+"""The citizen login's HTTP routes, under ``/citizen``: the realm, the persona picker, client administration.
+
+- the realm (core/oidc/endpoints.py): ``/citizen/.well-known/openid-configuration``, ``/citizen/protocol/
+  openid-connect/{certs,token,userinfo,token/introspect,revoke,logout}``;
+- ``GET /citizen/auth``: checks the OIDC request, keeps it pending and shows the patients of the tenant
+  (the personas whose record exists here); ``login_hint=<INS>`` skips the page, for scripts;
+- ``POST /citizen/auth/login``: the page's buttons (``request_id``, ``ins``);
+- ``/citizen/_admin/clients``: the same client administration (and body) as Pro Santé Connect's.
+
+A patient logs in only when their record (the DMP Patient carrying the INS) exists in the tenant and is
+open (``active``); the page says why otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from core.oidc.admin import ClientAdmin, client_admin_router
+from core.oidc.authorize import AuthorizationRequest, NoRedirect, Redirected, check_request, issue_code
+from core.oidc.endpoints import realm_router
+from core.oidc.form import read_form
+from core.oidc.provider import Provider
+from core.population.personas import personas
+from core.tenancy import request_tenant
+from services.ms_espace_sante import pages
+from services.ms_espace_sante.citizen.provider import AUTHORIZATION_PATH, DISCOVERY, login_of, parse
+from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.seed import dmp_patient
+from services.ms_espace_sante.store import DmpStore
+
+INS = re.compile(r"[0-9AB]{15}")  # 13-character matricule (Corsica: 2A / 2B) and its 2-digit key
+
+
+def _provider(request: Request) -> Provider:
+    return request.app.state.citizen
+
+
+def router_for(provider: Provider) -> APIRouter:
+    """Every citizen route: the realm, the login page and the client administration."""
+    router = APIRouter(tags=["citizen login"])
+    router.include_router(realm_router(provider, DISCOVERY))
+    router.include_router(login)
+    router.include_router(client_admin_router(ClientAdmin(
+        provider_of=_provider, parse=parse, unknown_code=MesCode.UNKNOWN_CLIENT,
+        exists_code=MesCode.CLIENT_EXISTS), prefix="/citizen/_admin"))
+    return router
+
+
+login = APIRouter(prefix=AUTHORIZATION_PATH)
+
+
+def record_of(request: Request, ins: str) -> tuple[dict | None, str | None]:
+    """The open record of ``ins`` in the tenant, or None and why not (in French, for the page)."""
+    store: DmpStore = request.app.state.dmp
+    if not INS.fullmatch(ins):
+        return None, "Un matricule INS compte 15 caractères (13 chiffres, 2A ou 2B pour la Corse, puis la clé)."
+    with store.db.read() as conn:
+        found = store.patient_by_ins(conn, store.context(request), ins)
+    if found is None:
+        return None, f"Aucun espace santé n'est ouvert pour l'INS {ins} dans ce tenant."
+    record = json.loads(found.body)
+    if record.get("active") is False:
+        return None, f"L'espace santé de l'INS {ins} est fermé."
+    return record, None
+
+
+def choices(request: Request) -> list[pages.PatientChoice]:
+    """The personas whose record exists in the tenant, as the page lists them."""
+    store: DmpStore = request.app.state.dmp
+    ctx = store.context(request)
+    found = []
+    with store.db.read() as conn:
+        for persona in personas().patients:
+            record = dmp_patient(persona)
+            if record is None or store.patient_by_ins(conn, ctx, persona.ins.value) is None:
+                continue
+            name = f"{' '.join(persona.first_names)} {persona.used_name or persona.birth_name}"
+            found.append(pages.PatientChoice(ins=persona.ins.value, display_name=name,
+                                             birth_date=persona.birth_date, note=persona.note))
+    return found
+
+
+def login_page(request: Request, provider: Provider, request_id: str, client_name: str, *,
+               error: str | None = None, status: int = 200) -> Response:
+    url = provider.authorization_endpoint(request_tenant(request)) + "/login"
+    return pages.render("login.html", status=status, client_name=client_name, request_id=request_id,
+                        patients=choices(request), login_url=url, error=error)
+
+
+def expired() -> Response:
+    return pages.message("Demande expirée", "Cette demande de connexion a expiré ou a déjà servi : recommencez "
+                         "depuis votre application.", 400, error_code="request_expired")
+
+
+@login.get("")
+async def authorize(request: Request) -> Response:
+    """Authorization endpoint: the patient picker (or, with login_hint=<INS>, straight back with a code)."""
+    provider, tenant = _provider(request), request_tenant(request)
+    params = dict(request.query_params)
+    with provider.db.read() as conn:
+        client = provider.store.client(conn, tenant=tenant, client_id=params.get("client_id", ""))
+    try:
+        auth = check_request(provider, client, params, tenant)
+    except NoRedirect as exc:
+        return pages.message("Requête d'authentification refusée", exc.description, 400, error_code=exc.error)
+    except Redirected as exc:
+        return exc.response.to_response(302)
+    error = None
+    if auth.login_hint:
+        record, error = record_of(request, auth.login_hint.strip())
+        if record is not None:
+            answer = await provider.in_write(lambda conn: issue_code(provider, conn, tenant, auth, login_of(record)))
+            return answer.to_response(302)
+    request_id = secrets.token_urlsafe(24)
+    await provider.in_write(lambda conn: provider.store.add_pending(
+        conn, tenant=tenant, request_id=request_id, client_id=auth.client_id, params=auth.as_params(),
+        expires_at=time.time() + provider.config.pending_ttl))
+    return login_page(request, provider, request_id, client.display_name, error=error)
+
+
+@login.post("/login")
+async def log_in(request: Request) -> Response:
+    """The page's buttons: log in as this patient."""
+    provider, tenant = _provider(request), request_tenant(request)
+    form = await read_form(request)
+    request_id = form.get("request_id", "")
+    with provider.db.read() as conn:
+        params = provider.store.pending(conn, tenant=tenant, request_id=request_id, now=time.time())
+    if params is None:
+        return expired()
+    auth = AuthorizationRequest(**params)
+    record, error = record_of(request, form.get("ins", "").strip())
+    if record is None:
+        with provider.db.read() as conn:
+            client = provider.store.client(conn, tenant=tenant, client_id=auth.client_id)
+        return login_page(request, provider, request_id, client.display_name if client else auth.client_id,
+                          error=error, status=400)
+
+    def take(conn):  # noqa: ANN001, ANN202
+        if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
+            return None
+        return issue_code(provider, conn, tenant, auth, login_of(record))
+
+    answer = await provider.in_write(take)
+    return answer.to_response(303) if answer else expired()
