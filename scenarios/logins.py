@@ -1,7 +1,7 @@
 """How an actor logs in: a small registry of login kinds, each a pydantic model keyed by its ``login`` value.
 
-Adding a login kind (the citizen login of Mon espace santé, later) is one model registered here with
-:func:`login`: the loader, the JSON Schema and the runner all read :data:`LOGINS`.
+Adding a login kind is one model registered here with :func:`login`: the loader, the JSON Schema and the
+runner all read :data:`LOGINS`.
 """
 
 from __future__ import annotations
@@ -66,6 +66,17 @@ class PscCiba(Actor):
     client: str = CLIENT
     scope: str = SCOPE
     binding_message: str | None = Field(default=None, max_length=200)
+
+
+@login("citizen-code-pkce", persona_kinds=("patient",), persona_required=True)
+class CitizenCodePkce(Actor):
+    """The Mon espace santé citizen login (authorization code with PKCE), the patient picker skipped by the
+    persona's INS: a patient app, or the patient in their own space."""
+
+    login: Literal["citizen-code-pkce"]
+    client: str = Field(default="sandbox-patient-app", max_length=200,
+                        description="The citizen login's client (docs/ms-espace-sante.md, the demo patient app).")
+    scope: str = Field(default="openid profile mes.documents.read mes.documents.write", max_length=1000)
 
 
 @login("client-credentials", persona_kinds=("organization",), persona_required=False)

@@ -9,7 +9,9 @@ Rules, in the order :func:`decide` applies them (each refusal has its MES-02xx c
 2. a professional the patient blocked gets 403 in every mode (MES-0204);
 3. the access mode (``X-Access-Mode``: normal, bris_de_glace, centre_15, TRE_R248) must be one the
    profession may use (MES-0206) and one the patient did not oppose (MES-0205);
-4. the habilitation matrix (habilitations.py): profession x document class/type (MES-0202);
+4. the habilitation matrix (habilitations.py): profession x document class/type (MES-0202), unless the
+   patient granted this professional a temporary access whose period is open now (consents.py): it ends
+   at the period's end by itself;
 5. ``MASQUE_PS``: hidden from every professional but the author and the patient's médecin traitant
    (MES-0203), except in an emergency mode, which bypasses masking (the decision says so, for the
    trace). ``MASQUE_PSOCIAL`` hides it likewise from the professions of the matrix's ``*`` row.
@@ -188,13 +190,16 @@ def decide(principal: Principal, document_meta: Mapping[str, Any] | DocumentMeta
     assert isinstance(principal, Practitioner)
     row = matrix.for_profession(principal.profession)
     assert row is not None
-    if not row.allows(meta.classes, meta.types):
+    granted = patient_record.let_in(principal.id_nat_ps)  # a temporary access lifts the matrix row, not masking
+    if not granted and not row.allows(meta.classes, meta.types):
         return refuse(MesCode.NOT_HABILITATED, f"Profession {principal.profession} ({row.label}) is not habilitated "
                       f"to see documents of class {', '.join(sorted(meta.classes)) or '-'} / type "
                       f"{', '.join(sorted(meta.types)) or '-'} (habilitation matrix, arrêté du 26 octobre 2023).", mode)
     hidden = MASQUE_PS in meta.labels or (MASQUE_PSOCIAL in meta.labels and row.profession == ANY)
     if not hidden:
-        return Decision(True, f"habilitated ({row.label}) in mode {mode.value}", mode=mode)
+        why = "a temporary access the patient granted" if granted and not row.allows(meta.classes, meta.types) \
+            else f"habilitated ({row.label})"
+        return Decision(True, f"{why} in mode {mode.value}", mode=mode)
     if principal.id_nat_ps in meta.authors:
         return Decision(True, "masked document, read by its author", mode=mode)
     if principal.id_nat_ps == patient_record.medecin_traitant:

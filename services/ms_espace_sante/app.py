@@ -21,7 +21,7 @@ from services.ms_espace_sante.citizen import provider as citizen
 from services.ms_espace_sante.citizen.routes import router_for
 from services.ms_espace_sante.deps import CITIZEN_VERIFIER
 from services.ms_espace_sante.habilitations import load_matrix
-from services.ms_espace_sante.routers import admin, fhir, search, updates
+from services.ms_espace_sante.routers import admin, consents, fhir, search, updates
 from services.ms_espace_sante.seed import make_census, make_seeder
 from services.ms_espace_sante.settings import FHIR_PATH, SLUG, mes_settings
 from services.ms_espace_sante.spec import dmp_spec
@@ -54,5 +54,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(fhir.router)
     app.include_router(updates.router)
     app.include_router(search.router)
+    app.include_router(consents.router)
     app.include_router(admin.router)
     return app

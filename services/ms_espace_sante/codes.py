@@ -77,3 +77,10 @@ class MesCode(StrEnum):
     CLIENT_EXISTS = "MES-0302"  # 409: POST /citizen/_admin/clients with a client_id already declared
     NOT_YOUR_RECORD = "MES-0303"  # 403: a patient (or their app) acting on another patient's record
     SCOPE_MISSING = "MES-0304"  # 403: the patient's token lacks the scope (mes.documents.read / .write) the route needs
+    PATIENT_ONLY = "MES-0305"  # 403: a professional's or software's token on a route that is the patient's
+    BAD_CONSENT = "MES-0306"  # 422: a Consent of no shape the patient side takes (block, opposition, temporary access)
+    UNKNOWN_PROFESSIONAL = "MES-0307"  # 422: the consent names no professional of the Annuaire Santé
+    BAD_PERIOD = "MES-0308"  # 422: a temporary access without start and end, already ended, or longer than a year
+    CONSENT_EXISTS = "MES-0309"  # 409: the same block, opposition or an overlapping temporary access is active
+    UNKNOWN_CONSENT = "MES-0310"  # 404: no Consent with that id in the patient's record
+    DIRECTORY_UNAVAILABLE = "MES-0311"  # 502: the Annuaire Santé could not be asked who a consent names

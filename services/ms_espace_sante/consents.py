@@ -1,15 +1,18 @@
-"""What the DMP keeps per patient for the access rules: médecin traitant, blocked professionals, oppositions.
+"""What the DMP keeps per patient for the access rules: médecin traitant, blocked professionals, oppositions,
+temporary accesses.
 
-The patient sets them in Mon espace santé (the patient side is the next issue); the professional side
-enforces them now (access.py). :class:`PatientConsents` is JSON-serialisable (:meth:`to_dict`), so the store
-keeps it in one column or one extension; the médecin traitant also travels in the TD02 Patient's
-``dmp-medecin-traitant`` extension (:func:`medecin_traitant_extension`, :meth:`PatientConsents.of_patient`).
+The patient sets them in Mon espace santé with ``Consent`` resources (consent_requests.py, routers/
+consents.py); records.py keeps their summary on the DMP's Patient, which access.py reads.
+:class:`PatientConsents` is JSON-serialisable (:meth:`to_dict`); the médecin traitant also travels in the
+TD02 Patient's ``dmp-medecin-traitant`` extension (:func:`medecin_traitant_extension`,
+:meth:`PatientConsents.of_patient`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
@@ -21,6 +24,26 @@ def medecin_traitant_extension(id_nat_ps: str) -> dict:
     """The TD02 ``dmp-medecin-traitant`` extension of a DMP Patient (value type U: a Reference by idNat_PS)."""
     return {"url": MEDECIN_TRAITANT_EXT, "valueReference": {"identifier": {"system": ID_NAT_PS_SYSTEM,
                                                                             "value": id_nat_ps}}}
+
+
+def instant(value: str) -> datetime:
+    """A FHIR dateTime with a time zone as an aware datetime (ValueError otherwise)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return moment
+
+
+@dataclass(frozen=True)
+class TemporaryAccess:
+    """A professional the patient let in for a period (a permit ``Consent``), whatever their matrix row."""
+
+    id_nat_ps: str
+    start: str  # FHIR dateTime with a time zone
+    end: str
+
+    def open_at(self, now: datetime) -> bool:
+        return instant(self.start) <= now < instant(self.end)
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,12 @@ class PatientConsents:
     blocked: frozenset[str] = frozenset()  # idNat_PS of the professionals the patient blocked
     opposes_bris_de_glace: bool = False
     opposes_centre_15: bool = False
+    temporary: tuple[TemporaryAccess, ...] = ()
+
+    def let_in(self, id_nat_ps: str, now: datetime | None = None) -> bool:
+        """Whether a temporary access of ``id_nat_ps`` is open now: it ends at its period's end by itself."""
+        moment = now or datetime.now(UTC)
+        return any(t.id_nat_ps == id_nat_ps and t.open_at(moment) for t in self.temporary)
 
     def opposes(self, mode: str) -> bool:
         """Whether the patient opposed the access mode ``mode`` (an AccessMode value)."""
@@ -42,7 +71,8 @@ class PatientConsents:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ins": self.ins, "medecin_traitant": self.medecin_traitant, "blocked": sorted(self.blocked),
-                "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15}
+                "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15,
+                "temporary": [{"id_nat_ps": t.id_nat_ps, "start": t.start, "end": t.end} for t in self.temporary]}
 
     @classmethod
     def of_patient(cls, patient: Mapping[str, Any], stored: Mapping[str, Any] | None = None) -> PatientConsents:
@@ -58,4 +88,5 @@ class PatientConsents:
         return cls(ins=data["ins"], medecin_traitant=data.get("medecin_traitant"),
                    blocked=frozenset(data.get("blocked") or ()),
                    opposes_bris_de_glace=bool(data.get("opposes_bris_de_glace")),
-                   opposes_centre_15=bool(data.get("opposes_centre_15")))
+                   opposes_centre_15=bool(data.get("opposes_centre_15")),
+                   temporary=tuple(TemporaryAccess(**t) for t in data.get("temporary") or ()))

@@ -1,9 +1,11 @@
 """A DMP's consents as the store keeps them: extensions of its Patient resource (read for access.py).
 
 The médecin traitant is the DMP's own extension (``dmp-medecin-traitant``, digest §4.5, carrying the
-professional's idNat_PS); the patient's blocked professionals and oppositions to the emergency modes
-have no published FHIR form (the patient side, next issue, sets them), so they are sandbox extensions.
-:func:`consents_for` gives the :class:`PatientConsents` of the DMP a stored DocumentReference belongs to.
+professional's idNat_PS); the patient's blocked professionals, oppositions to the emergency modes and
+temporary accesses have no published FHIR form, so they are sandbox extensions: the summary of the
+patient's active ``Consent`` resources (consent_requests.py), rewritten by :func:`with_consents` whenever
+one changes, so that every access decision reads one resource. :func:`consents_for` gives the
+:class:`PatientConsents` of the DMP a stored DocumentReference belongs to.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import Connection
 
 from core.fhir.interactions import FhirContext
 from services.ms_espace_sante.access import PatientConsents
+from services.ms_espace_sante.consents import TemporaryAccess
 from services.ms_espace_sante.spec import INS_NIA_SYSTEM, INS_NIR_SYSTEM
 from services.ms_espace_sante.store import DmpStore
 
@@ -23,6 +26,8 @@ MEDECIN_TRAITANT = "https://interop.esante.gouv.fr/ig/fhir/dmp/StructureDefiniti
 SANDBOX_EXT = "https://sandbox.esante.local/fhir/StructureDefinition"
 BLOCKED = f"{SANDBOX_EXT}/dmp-blocked-professional"  # valueIdentifier: idNat_PS
 OPPOSED_MODE = f"{SANDBOX_EXT}/dmp-opposed-access-mode"  # valueCode: bris_de_glace | centre_15
+TEMPORARY = f"{SANDBOX_EXT}/dmp-temporary-access"  # extension: actor (valueIdentifier), period (valuePeriod)
+CONSENT_URLS = (MEDECIN_TRAITANT, BLOCKED, OPPOSED_MODE, TEMPORARY)
 ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
 MODES = ("bris_de_glace", "centre_15")
 
@@ -50,7 +55,25 @@ def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
     blocked = frozenset(v for e in extensions if e.get("url") == BLOCKED and (v := _id_nat_ps(e)))
     opposed = {e.get("valueCode") for e in extensions if e.get("url") == OPPOSED_MODE}
     return PatientConsents(ins=ins, medecin_traitant=traitant, blocked=blocked,
-                           opposes_bris_de_glace="bris_de_glace" in opposed, opposes_centre_15="centre_15" in opposed)
+                           opposes_bris_de_glace="bris_de_glace" in opposed, opposes_centre_15="centre_15" in opposed,
+                           temporary=tuple(t for e in extensions if e.get("url") == TEMPORARY
+                                           and (t := _temporary(e)) is not None))
+
+
+def _temporary(extension: Mapping[str, Any]) -> TemporaryAccess | None:
+    parts = {e.get("url"): e for e in extension.get("extension") or () if isinstance(e, dict)}
+    who = _id_nat_ps(parts.get("actor") or {})
+    period = (parts.get("period") or {}).get("valuePeriod") or {}
+    start, end = period.get("start"), period.get("end")
+    if who and isinstance(start, str) and isinstance(end, str):
+        return TemporaryAccess(who, start, end)
+    return None
+
+
+def with_consents(patient: dict, consents: PatientConsents) -> dict:
+    """``patient`` with its consent extensions replaced by those of ``consents`` (the others kept)."""
+    kept = [e for e in patient.get("extension") or () if not (isinstance(e, dict) and e.get("url") in CONSENT_URLS)]
+    return {**patient, "extension": [*kept, *consent_extensions(consents)]}
 
 
 def consent_extensions(consents: PatientConsents) -> list[dict]:
@@ -62,6 +85,9 @@ def consent_extensions(consents: PatientConsents) -> list[dict]:
     found += [{"url": BLOCKED, "valueIdentifier": {"system": ID_NAT_PS, "value": v}} for v in sorted(consents.blocked)]
     opposed = {"bris_de_glace": consents.opposes_bris_de_glace, "centre_15": consents.opposes_centre_15}
     found += [{"url": OPPOSED_MODE, "valueCode": mode} for mode in MODES if opposed[mode]]
+    found += [{"url": TEMPORARY, "extension": [
+        {"url": "actor", "valueIdentifier": {"system": ID_NAT_PS, "value": t.id_nat_ps}},
+        {"url": "period", "valuePeriod": {"start": t.start, "end": t.end}}]} for t in consents.temporary]
     return found
 
 

@@ -28,6 +28,8 @@ class MsEspaceSanteSettings(ServiceSettings):
         None, description="A JSON habilitation matrix replacing the default one (habilitations.matrix_to_json "
                           "prints the default as a starting point).")
 
+    annuaire_api_key: str = Field("sandbox-demo-key", description="ESANTE-API-KEY used to read the Annuaire "
+                                  "Santé (who a patient's consent names).")
     citizen_access_token_ttl: int = Field(600, ge=5, le=86_400, description="Lifetime of the citizen login's "
                                           "access and ID tokens, seconds (the real values are not published).")
     citizen_refresh_token_ttl: int = Field(1800, ge=10, le=30 * 86_400, description="Lifetime of the citizen "

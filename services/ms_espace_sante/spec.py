@@ -1,7 +1,8 @@
 """The resource types and search parameters Mon espace santé stores in the kernel's FHIR store (digest §4.2).
 
 DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes), Patient
-(one per DMP, answered by TD02) and AuditEvent (core/audit: the traces of every access). Every
+(one per DMP, answered by TD02), Consent (the patient's choices) and AuditEvent (core/audit: the traces of
+every access). Every
 parameter is an indexed column (core/fhir/index.py); the ITI-67
 and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
 and publish.py check the PDSm rules first, then call the kernel store on one connection.
@@ -84,5 +85,17 @@ PATIENT = ResourceSpec("Patient", params=(
 ), interactions=READ_ONLY)
 
 
+# the patient's consents (routers/consents.py): blocking, oppositions, temporary accesses; revoked, never deleted
+CONSENT = ResourceSpec("Consent", params=(
+    SearchParam("patient", "reference", "Consent.patient", targets=("Patient",)),
+    SearchParam("status", "token", "Consent.status"),
+    SearchParam("action", "token", "Consent.provision.type"),
+    SearchParam("actor", "token", "Consent.provision.actor.reference.identifier"),
+    SearchParam("purpose", "token", "Consent.provision.purpose"),
+    SearchParam("period", "date", "Consent.provision.period"),
+), interactions=READ_ONLY | {"create"})
+
+
 def dmp_spec() -> FhirSpec:
-    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, AUDIT_EVENT], name="ms-espace-sante")
+    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, AUDIT_EVENT],
+                    name="ms-espace-sante")

@@ -60,11 +60,12 @@ def test_every_error_kind_is_located_and_all_are_reported(tmp_path):
         "bad.yaml:1:5: 'id': String should match pattern '^[a-z0-9][a-z0-9-]{0,63}$' [SCN-0010]",
         "bad.yaml:3:1: unknown key 'tittle' (did you mean 'title'?) [SCN-0010]",
         "bad.yaml:6:7: unknown login kind 'psc-cba' (did you mean 'psc-ciba'?) (known: psc-code-pkce, psc-ciba, "
-        "client-credentials, none) [SCN-0012]",
+        "citizen-code-pkce, client-credentials, none) [SCN-0012]",
         "bad.yaml:7:37: unknown persona 'kit-dok' (did you mean 'kit-doc'?) [SCN-0013]",
         "bad.yaml:8:36: persona 'ch-volcans' is a organization: login psc-ciba takes a professional [SCN-0013]",
         "bad.yaml:9:9: actor 'solo': login psc-code-pkce needs a persona [SCN-0013]",
-        "bad.yaml:10:10: missing field 'login' (one of psc-code-pkce, psc-ciba, client-credentials, none) [SCN-0012]",
+        "bad.yaml:10:10: missing field 'login' (one of psc-code-pkce, psc-ciba, citizen-code-pkce, client-credentials, "
+        "none) [SCN-0012]",
         "bad.yaml:12:5: unknown step kind 'requets' (did you mean 'request'?) (known: request, await, fault, include)"
         " [SCN-0011]",
         "bad.yaml:13:62: 'method': Input should be 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE' or 'OPTIONS'"

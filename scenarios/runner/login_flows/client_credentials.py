@@ -3,7 +3,7 @@ Connect, the client authenticated with the actor's secret (default: the demo cli
 
 from __future__ import annotations
 
-from scenarios.runner.login_flows.psc import Registration, claims, discover, registration, token
+from scenarios.runner.login_flows.oidc import Registration, claims, discover, registration, token
 from scenarios.runner.logins import Attempt, flow
 
 

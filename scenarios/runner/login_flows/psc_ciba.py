@@ -8,7 +8,7 @@ import secrets
 import time
 from urllib.parse import quote
 
-from scenarios.runner.login_flows.psc import (
+from scenarios.runner.login_flows.oidc import (
     SERVICE,
     answer,
     claims,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from services.ms_espace_sante.access import (
     visible,
 )
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import PatientConsents, medecin_traitant_extension
+from services.ms_espace_sante.consents import PatientConsents, TemporaryAccess, medecin_traitant_extension
 from services.ms_espace_sante.habilitations import (
     DEFAULT_MATRIX,
     EHPAD_PLAN,
@@ -265,3 +266,34 @@ def test_the_pdsm_example_author_is_read():
     assert meta.authors == {AUTHOR} and meta.classes == {"11"} and meta.types == {"11488-4"}
     masked = {**example, "securityLabel": [{"coding": [{"system": VISIBILITY_SYSTEM, "code": "MASQUE_PS"}]}]}
     assert code_of(pro(AUTHOR), masked) is None and code_of(pro(OTHER), masked) == MesCode.MASKED
+
+
+# temporary access (a permit Consent of the patient) ----------------------------------------------
+KINE = "899799000072"
+
+
+def granted(start: timedelta, end: timedelta) -> PatientConsents:
+    now = datetime.now(UTC)
+    return PatientConsents(ins=INS, medecin_traitant=GP, temporary=(
+        TemporaryAccess(KINE, (now + start).isoformat(), (now + end).isoformat()),))
+
+
+def test_a_temporary_access_lifts_the_matrix_row_while_open_never_masking_or_blocking():
+    kine, certificate = pro(KINE, "70"), doc("52", "89601-9")
+    assert code_of(kine, certificate) == MesCode.NOT_HABILITATED
+    open_now = granted(timedelta(hours=-1), timedelta(hours=1))
+    assert code_of(kine, certificate, record=open_now) is None
+    assert "temporary access" in decide(kine, certificate, mode=NORMAL, patient_record=open_now).reason
+    assert code_of(kine, doc("52", "89601-9", labels=("MASQUE_PS",)), record=open_now) == MesCode.MASKED
+    blocked = PatientConsents(ins=INS, blocked=frozenset({KINE}), temporary=open_now.temporary)
+    assert code_of(kine, certificate, record=blocked) == MesCode.BLOCKED
+    for over in (granted(timedelta(hours=-2), timedelta(hours=-1)), granted(timedelta(hours=1), timedelta(hours=2))):
+        assert code_of(kine, certificate, record=over) == MesCode.NOT_HABILITATED  # ended, or not begun
+    assert code_of(pro(OTHER, "70"), certificate, record=open_now) == MesCode.NOT_HABILITATED  # another one
+
+
+def test_a_temporary_access_survives_its_json_round_trip():
+    record = granted(timedelta(0), timedelta(days=1))
+    assert PatientConsents.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    assert record.let_in(KINE, datetime.now(UTC) + timedelta(hours=1))
+    assert not record.let_in(KINE, datetime.now(UTC) + timedelta(days=2))

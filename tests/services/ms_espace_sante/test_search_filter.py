@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,6 +27,7 @@ from services.ms_espace_sante.access import (
     decide,
     decide_record,
 )
+from services.ms_espace_sante.consents import TemporaryAccess
 from services.ms_espace_sante.habilitations import EHPAD_PLAN, PSYCHIATRIC_SYNTHESIS, default_matrix
 from services.ms_espace_sante.search import document_filter
 from services.ms_espace_sante.spec import dmp_spec
@@ -110,3 +112,24 @@ def test_a_patient_sees_their_documents_but_the_hidden_and_the_deleted(store):
         me, document(*cell), mode=AccessMode.NORMAL, patient_record=RECORD).allowed}
     assert found == expected and all(GRID[int(i[1:])][2] != "INVISIBLE_PATIENT" for i in found)
     assert len(expected) == len(GRID) // 2 * 3 // 4  # current ones, but a quarter hidden from the patient
+
+
+@pytest.mark.parametrize("profession", ["70", "99"])
+def test_a_temporary_access_lifts_the_row_in_sql_as_in_the_rule(store, profession):
+    now = datetime.now(UTC)
+    record = PatientConsents(ins=RECORD.ins, medecin_traitant=GP, temporary=(
+        TemporaryAccess(OTHER, (now - timedelta(hours=1)).isoformat(), (now + timedelta(hours=1)).isoformat()),))
+    principal, matrix = pro(OTHER, profession), default_matrix()
+    extra = document_filter(store.api.search_engine, "default", principal, mode=AccessMode.NORMAL, record=record,
+                            matrix=matrix, deleted=False)
+    found = set()
+    with store.db.read() as conn:
+        for offset in ("0", "500", "1000"):
+            body = json.loads(store.api.search(conn, CTX, "DocumentReference", [("_count", "500"), ("_offset", offset)],
+                                               extra=extra).body)
+            found |= {e["resource"]["id"] for e in body.get("entry", [])}
+    expected = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
+        principal, document(*cell), mode=AccessMode.NORMAL, patient_record=record, matrix=matrix).allowed}
+    without = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
+        principal, document(*cell), mode=AccessMode.NORMAL, patient_record=RECORD, matrix=matrix).allowed}
+    assert found == expected and without < expected

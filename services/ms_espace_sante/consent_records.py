@@ -1,0 +1,104 @@
+"""The patient's Consent resources in the store, and the summary the access rules read (records.py).
+
+Each change is one write transaction: the Consent created (or revoked: ``status`` inactive, kept, never
+deleted), the DMP Patient's consent extensions rewritten from every active Consent of the record
+(records.with_consents), and the AuditEvent of the change. A duplicate is refused (409 MES-0309) inside
+that transaction, so two identical requests at once store one Consent.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+from core.audit import Access, PatientRef
+from core.errors import SandboxError
+from core.fhir.interactions import FhirContext, FhirResult
+from core.fhir.store import Stored
+from core.oidc.principals import Patient
+from services.ms_espace_sante import consent_requests
+from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.consent_requests import ConsentRequest
+from services.ms_espace_sante.records import consents_of, with_consents
+from services.ms_espace_sante.store import DmpStore
+
+
+def record_of(store: DmpStore, conn: Connection, ctx: FhirContext, ins: str) -> Stored:
+    """The patient's DMP Patient (a logged-in patient has one; 404 MES-0017 when it was closed since)."""
+    found = store.patient_by_ins(conn, ctx, ins)
+    if found is None:
+        raise SandboxError(404, MesCode.UNKNOWN_PATIENT, f"No record is open for INS {ins} in this tenant.",
+                           issue="not-found")
+    return found
+
+
+def active(store: DmpStore, conn: Connection, ctx: FhirContext, patient: Stored) -> list[tuple[Stored, ConsentRequest]]:
+    """The record's active Consents and what each asks."""
+    engine = store.api.search_engine
+    req = engine.parse("Consent", [("patient", f"Patient/{patient.rid}"), ("status", "active"),
+                                   ("_count", str(MAX_ACTIVE + 1))])
+    found = engine.run(conn, tenant=ctx.tenant, req=req, base_urls=ctx.base_urls).matches
+    return [(c, consent_requests.shape(json.loads(c.body))) for c in found]
+
+
+def summarise(store: DmpStore, conn: Connection, ctx: FhirContext, patient: Stored,
+              requests: list[ConsentRequest]) -> None:
+    """Rewrite the Patient's consent extensions from ``requests`` (the record's active consents)."""
+    body = json.loads(patient.body)
+    summary = consent_requests.summary(consents_of(body), requests)
+    store.api.store.replace(conn, tenant=ctx.tenant, resource=with_consents(body, summary), rid=patient.rid,
+                            current_version=patient.version, method="PATCH", base_urls=ctx.base_urls)
+
+
+MAX_ACTIVE = 200  # active consents per record: each decision reads their summary on the Patient
+EVENTS = "https://sandbox.esante.local/fhir/CodeSystem/mes-patient-event"  # sandbox: no published code
+
+
+def trace(action: str, user: Patient, patient: Stored, consent: str, label: str) -> Access:
+    return Access(action, "consent", subtype_display=f"Consentement : {label}",  # type: ignore[arg-type]
+                  subtype_system=EVENTS,
+                  patient=PatientRef(ins=user.ins, reference=f"Patient/{patient.rid}"),
+                  entities=(f"Consent/{consent}",), outcome_desc=label)
+
+
+def create(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, resource: dict,
+           request: ConsentRequest) -> FhirResult:
+    """Store a checked Consent of ``user``'s record (409 MES-0309 when it duplicates an active one)."""
+    patient = record_of(store, conn, ctx, user.ins)
+    current = active(store, conn, ctx, patient)
+    if len(current) >= MAX_ACTIVE:
+        raise SandboxError(422, MesCode.BAD_CONSENT, f"A record holds at most {MAX_ACTIVE} active consents: revoke "
+                           "some first.", issue="too-costly", expression=["Consent"])
+    why = consent_requests.conflict(request, [r for _, r in current])
+    if why:
+        raise SandboxError(409, MesCode.CONSENT_EXISTS, f"Refused: {why}. Revoke the active consent first "
+                           "(DELETE /Consent/{id}) to change it.", issue="duplicate", expression=["Consent.provision"])
+    stored = {**resource, "patient": {**resource["patient"], "reference": f"Patient/{patient.rid}"},
+              "dateTime": resource.get("dateTime") or datetime.now(UTC).isoformat(timespec="seconds")}
+    if request.kind == "temporary":
+        stored["provision"] = {**stored["provision"], "period": {"start": request.start, "end": request.end}}
+    result = store.api.create(conn, ctx, "Consent", stored)
+    summarise(store, conn, ctx, patient, [*(r for _, r in current), request])
+    store.audit.write(conn, ctx, user, trace("C", user, patient, result.stored.rid, request.label))
+    result.headers["Location"] = f"{ctx.base}/Consent/{result.stored.rid}"
+    return result
+
+
+def revoke(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, rid: str) -> None:
+    """Revoke one of ``user``'s Consents (kept with status inactive); 404 MES-0310 when not theirs."""
+    patient = record_of(store, conn, ctx, user.ins)
+    found = store.api.store.current(conn, tenant=ctx.tenant, rtype="Consent", rid=rid)
+    consent = json.loads(found[0].body) if found and not found[1] else None
+    if consent is None or (consent.get("patient") or {}).get("reference") != f"Patient/{patient.rid}":
+        raise SandboxError(404, MesCode.UNKNOWN_CONSENT, f"No Consent {rid!r} in your record: GET /Consent lists "
+                           "yours.", issue="not-found")
+    if consent.get("status") != "active":
+        return  # already revoked: revoking again changes nothing
+    store.api.store.replace(conn, tenant=ctx.tenant, resource={**consent, "status": "inactive"}, rid=rid,
+                            current_version=found[0].version, method="DELETE", base_urls=ctx.base_urls)
+    remaining = [(c, r) for c, r in active(store, conn, ctx, patient) if c.rid != rid]
+    summarise(store, conn, ctx, patient, [r for _, r in remaining])
+    store.audit.write(conn, ctx, user, trace("D", user, patient, rid,
+                                             "revoked: " + consent_requests.shape(consent).label))

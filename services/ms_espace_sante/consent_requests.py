@@ -1,0 +1,161 @@
+"""The patient's consents (digest §4.5, patient controls): which FHIR ``Consent`` shapes the record takes.
+
+A patient (citizen token) posts a FHIR R4 ``Consent`` about their own record (``patient.identifier`` their
+INS, ``status`` active, ``scope`` patient-privacy, a ``category``), one of three shapes, by ``provision``:
+
+- **block** a professional: ``type`` deny, one ``actor`` whose ``reference.identifier`` is the idNat_PS
+  (``urn:oid:1.2.250.1.71.4.2.1``); the professional gets 403 MES-0204 in every mode;
+- **oppose** an emergency mode: ``type`` deny, no actor, one ``purpose`` coded in TRE_R248
+  (``bris_de_glace`` or ``centre_15``); that mode gets 403 MES-0205;
+- **temporary access**: ``type`` permit, one actor (idNat_PS) and a ``period`` (``end`` required, in the
+  future, at most a year after ``start``; ``start`` now when absent): during the period the professional
+  sees the documents their profession's matrix row does not (masking still applies); it ends at
+  ``end`` by itself.
+
+The real Mon espace santé publishes no FHIR form of these choices (digest §4.5: ``Consent`` is the
+announced direction, U): these shapes are the sandbox's and docs/ms-espace-sante.md says so. Anything
+else is 422 MES-0306 naming the element; an invalid R4 resource 400/422 FHIR-000x; a period that is over,
+reversed or too long 422 MES-0308. :func:`summary` folds the active consents into the
+:class:`PatientConsents` the access rules read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from core.errors import SandboxError
+from core.fhir.models import validate_resource
+from core.identifiers import IDNAT_PS_OID
+from services.ms_espace_sante.access import ACCESS_MODE_SYSTEM
+from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.consents import PatientConsents, TemporaryAccess, instant
+from services.ms_espace_sante.spec import INS_NIR_SYSTEM
+
+SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+MODES = ("bris_de_glace", "centre_15")
+LONGEST = timedelta(days=366)
+Kind = Literal["block", "oppose", "temporary"]
+SHAPES = ("provision.type deny with one actor (block a professional), deny with one purpose bris_de_glace or "
+          "centre_15 (oppose an emergency mode), or permit with one actor and a period (temporary access)")
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """What a posted Consent asks, once its shape is checked."""
+
+    kind: Kind
+    ins: str  # the patient it is about
+    actor: str | None = None  # idNat_PS (block, temporary)
+    mode: str | None = None  # bris_de_glace | centre_15 (oppose)
+    start: str | None = None  # temporary
+    end: str | None = None
+
+    @property
+    def label(self) -> str:
+        return {"block": f"block professional {self.actor}", "oppose": f"oppose emergency access {self.mode}",
+                "temporary": f"temporary access for {self.actor} until {self.end}"}[self.kind]
+
+
+def bad(why: str, where: str, code: MesCode = MesCode.BAD_CONSENT) -> SandboxError:
+    return SandboxError(422, code, why, issue="business-rule", expression=[where])
+
+
+def parse(resource: object, now: datetime) -> ConsentRequest:
+    """The request of a posted Consent (the errors above), its period checked and ``start`` filled in."""
+    if isinstance(resource, dict) and resource.get("resourceType") not in (None, "Consent"):
+        raise SandboxError(400, MesCode.WRONG_RESOURCE_TYPE, f"POST /Consent takes a Consent, not a "
+                           f"{str(resource.get('resourceType'))[:40]}.", expression=["resourceType"])
+    consent = validate_resource(resource, "Consent")
+    if consent.get("status") != "active":
+        raise bad("A patient's consent is posted active (status active); revoke one with DELETE /Consent/{id}.",
+                  "Consent.status")
+    request = shape(consent)
+    if request.kind != "temporary":
+        return request
+    start, end = period_of((consent.get("provision") or {}).get("period"), now)
+    return replace(request, start=start, end=end)
+
+
+def shape(consent: dict) -> ConsentRequest:
+    """Which of the three shapes a Consent is (a stored one, or a posted one before its period is checked)."""
+    scopes = [c for c in (consent.get("scope") or {}).get("coding") or ()]
+    if not any(c.get("system") == SCOPE_SYSTEM and c.get("code") == "patient-privacy" for c in scopes):
+        raise bad(f"Consent.scope must be {SCOPE_SYSTEM}|patient-privacy: the record's consents are privacy "
+                  "choices.", "Consent.scope")
+    ident = (consent.get("patient") or {}).get("identifier") or {}
+    if ident.get("system") != INS_NIR_SYSTEM or not isinstance(ident.get("value"), str):
+        raise bad(f"Consent.patient names the patient by INS: {{\"identifier\": {{\"system\": \"{INS_NIR_SYSTEM}\", "
+                  "\"value\": \"<INS>\"}}.", "Consent.patient")
+    provision = consent.get("provision") or {}
+    actors = provision.get("actor") or []
+    purposes = provision.get("purpose") or []
+    kind = provision.get("type")
+    if kind == "deny" and len(actors) == 1 and not purposes and "period" not in provision:
+        return ConsentRequest("block", ident["value"], actor=actor_of(actors[0]))
+    if kind == "deny" and not actors and len(purposes) == 1:
+        purpose = purposes[0]
+        if purpose.get("system") != ACCESS_MODE_SYSTEM or purpose.get("code") not in MODES:
+            raise bad(f"An opposition names one emergency mode: purpose {ACCESS_MODE_SYSTEM}|bris_de_glace or "
+                      "|centre_15 (TRE_R248).", "Consent.provision.purpose[0]")
+        return ConsentRequest("oppose", ident["value"], mode=purpose["code"])
+    if kind == "permit" and len(actors) == 1 and not purposes:
+        period = provision.get("period") or {}
+        return ConsentRequest("temporary", ident["value"], actor=actor_of(actors[0]), start=period.get("start"),
+                              end=period.get("end"))
+    raise bad(f"This Consent is none of the shapes the record takes: {SHAPES}.", "Consent.provision")
+
+
+def actor_of(actor: dict) -> str:
+    ident = (actor.get("reference") or {}).get("identifier") or {}
+    if ident.get("system") != IDNAT_PS_OID or not isinstance(ident.get("value"), str) or not ident["value"]:
+        raise bad(f"The actor is a professional named by idNat_PS: reference.identifier {{\"system\": "
+                  f"\"{IDNAT_PS_OID}\", \"value\": \"<idNat_PS>\"}}.", "Consent.provision.actor[0].reference")
+    return ident["value"]
+
+
+def period_of(period: object, now: datetime) -> tuple[str, str]:
+    where = "Consent.provision.period"
+    if not isinstance(period, dict) or not isinstance(period.get("end"), str):
+        raise bad("A temporary access has a period with an end (and a start, now when absent).", where,
+                  MesCode.BAD_PERIOD)
+    try:
+        start = instant(period["start"]) if isinstance(period.get("start"), str) else now
+        end = instant(period["end"])
+    except ValueError:
+        raise bad("The period's start and end are dateTimes with a time zone (2026-12-03T10:00:00+01:00); a date "
+                  "alone is not precise enough for an access that ends by itself.", where, MesCode.BAD_PERIOD) from None
+    if end <= now:
+        raise bad(f"The period ended at {period['end']}: a temporary access ends in the future.", where,
+                  MesCode.BAD_PERIOD)
+    if end <= start:
+        raise bad("The period's end is before its start.", where, MesCode.BAD_PERIOD)
+    if end - start > LONGEST:
+        raise bad("A temporary access lasts a year at most (the historic DMP's authorisations lasted a year, "
+                  "renewable): renew it when it ends.", where, MesCode.BAD_PERIOD)
+    return start.isoformat(), end.isoformat()
+
+
+def conflict(request: ConsentRequest, active: Iterable[ConsentRequest]) -> str | None:
+    """Why ``request`` duplicates an active consent (409 MES-0309), or None."""
+    for other in active:
+        if request.kind == other.kind == "block" and request.actor == other.actor:
+            return f"professional {request.actor} is already blocked"
+        if request.kind == other.kind == "oppose" and request.mode == other.mode:
+            return f"access in mode {request.mode} is already opposed"
+        if request.kind == other.kind == "temporary" and request.actor == other.actor and \
+                instant(request.start) < instant(other.end) and instant(other.start) < instant(request.end):
+            return f"professional {request.actor} already has a temporary access from {other.start} to {other.end}"
+    return None
+
+
+def summary(base: PatientConsents, active: Iterable[ConsentRequest]) -> PatientConsents:
+    """The consents the access rules read: the médecin traitant of ``base``, the rest from ``active``."""
+    active = list(active)
+    return replace(base, blocked=frozenset(r.actor for r in active if r.kind == "block" and r.actor),
+                   opposes_bris_de_glace=any(r.kind == "oppose" and r.mode == "bris_de_glace" for r in active),
+                   opposes_centre_15=any(r.kind == "oppose" and r.mode == "centre_15" for r in active),
+                   temporary=tuple(TemporaryAccess(r.actor, r.start, r.end) for r in active
+                                   if r.kind == "temporary" and r.actor and r.start and r.end))
