@@ -52,6 +52,7 @@ class Patient:
     used_name: str | None = None
     tiq_first_name: bool = True  # False: INSi's TIQ omits <Prenom> (CNDA ECETINSI)
     medecin_traitant: str | None = None  # idNat_PS of the médecin traitant a DMP names (a professional persona)
+    legal_representatives: tuple[str, ...] = ()  # ids of the patients who represent this minor (parents)
     note: str = ""  # what the persona demonstrates
 
 

@@ -56,7 +56,9 @@ CNDA_PATIENTS: tuple[Patient, ...] = (
             note="Returned by INSi although both keys fail mod 97 (CNDA negative case); INSHISTO lists the active "
                  "INS then the former one (CNDA TEST_2.08 cas 2)."),
     Patient("nessi-michelangelo", "NESSI", ("MICHELANGELO", "ANTHONY"), "M", "2010-08-07", "63220",
-            Ins("1100863220830", "60"), medecin_traitant=KIT_DOC, note="One identity found (CR 00); two first names."),
+            Ins("1100863220830", "60"), medecin_traitant=KIT_DOC, legal_representatives=("corse-anthony",),
+            note="One identity found (CR 00); two first names. A minor: his legal representative is corse-anthony, "
+                 "who reads his Mon espace santé record."),
     Patient("provisoire-matricule", "PROVISOIRE", ("MATRICULE",), "M", "2009-07-01", "63220",
             Ins("1090763220888", "35", oid=INS_NIA_OID),
             medecin_traitant=DR_LEROY, note="A NIA (OID ...4.9) whose digits look like a NIR: only the OID tells."),

@@ -2,10 +2,11 @@
 
 Rules, in the order :func:`decide` applies them (each refusal has its MES-02xx code):
 
-1. professionals and patients read the DMP; a patient reads their own record only (403 MES-0303
-   otherwise), with a token holding the scope ``mes.documents.read`` (403 MES-0304), and does not see
-   the documents ``INVISIBLE_PATIENT`` hides from them (a label that hides nothing from professionals);
-   software is refused;
+1. professionals and patients read the DMP; a citizen reads their own record, a minor's record as their
+   legal representative, or a record whose patient named them carer (403 MES-0303 otherwise), with a
+   token holding the scope ``mes.documents.read`` (403 MES-0304), and does not see the documents
+   ``INVISIBLE_PATIENT`` hides (nor, for a representative, ``INVISIBLE_REPRESENTANTS_LEGAUX``): labels
+   that hide nothing from professionals; software is refused;
 2. a professional the patient blocked gets 403 in every mode (MES-0204);
 3. the access mode (``X-Access-Mode``: normal, bris_de_glace, centre_15, TRE_R248) must be one the
    profession may use (MES-0206) and one the patient did not oppose (MES-0205);
@@ -32,7 +33,7 @@ from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, Principal
 from services.ms_espace_sante.authors import author_identifiers
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import PatientConsents
+from services.ms_espace_sante.consents import CARER, PATIENT, REPRESENTATIVE, PatientConsents
 from services.ms_espace_sante.habilitations import ANY, Matrix, default_matrix
 
 ACCESS_MODE_HEADER = "X-Access-Mode"
@@ -43,6 +44,7 @@ ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
 MASQUE_PS = "MASQUE_PS"
 MASQUE_PSOCIAL = "MASQUE_PSOCIAL"
 INVISIBLE_PATIENT = "INVISIBLE_PATIENT"
+INVISIBLE_REPRESENTANTS_LEGAUX = "INVISIBLE_REPRESENTANTS_LEGAUX"
 READ_SCOPE = "mes.documents.read"  # citizen/provider.py: what a patient's token needs to read the record
 WRITE_SCOPE = "mes.documents.write"
 
@@ -143,10 +145,14 @@ def decide_record(principal: Principal, *, mode: AccessMode, patient_record: Pat
                   matrix: Matrix | None = None) -> Decision:
     """Rules 1-3, on the record as a whole: what a search checks before looking at any document."""
     if isinstance(principal, Patient):
-        if principal.ins != patient_record.ins:
-            return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads their own record only: search with "
-                          "patient.identifier naming the INS of the logged-in patient.", mode)
-        return patient_scope(principal, READ_SCOPE, mode) or Decision(True, "the patient's own record", mode=mode)
+        related = patient_record.relation(principal.ins)
+        if related is None or "access" not in related[1]:
+            return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads their own record only, or one they act for (a "
+                          "minor's legal representative, a carer the patient named): search with patient.identifier "
+                          "naming the INS of such a record.", mode)
+        why = {PATIENT: "the patient's own record", REPRESENTATIVE: "as legal representative of the minor",
+               CARER: "as carer, by the patient's consent"}[related[0]]
+        return patient_scope(principal, READ_SCOPE, mode) or Decision(True, why, mode=mode)
     if not isinstance(principal, Practitioner):
         return refuse(MesCode.NOT_A_PROFESSIONAL, "The DMP is read by professionals: log in through Pro Santé "
                       "Connect (a software token carries no professional).", mode)
@@ -166,6 +172,14 @@ def decide_record(principal: Principal, *, mode: AccessMode, patient_record: Pat
     return Decision(True, f"record open to profession {principal.profession} in mode {mode.value}", mode=mode)
 
 
+def hidden_from(principal: Patient, patient_record: PatientConsents) -> set[str]:
+    """The visibility labels that hide a document from this citizen: INVISIBLE_PATIENT from the patient and
+    whoever acts for them, INVISIBLE_REPRESENTANTS_LEGAUX also from a minor's legal representatives."""
+    related = patient_record.relation(principal.ins)
+    return {INVISIBLE_PATIENT} | ({INVISIBLE_REPRESENTANTS_LEGAUX} if related and related[0] == REPRESENTATIVE
+                                  else set())
+
+
 def patient_scope(principal: Patient, scope: str, mode: AccessMode = AccessMode.NORMAL) -> Decision | None:
     """The refusal when a patient's token (or their app's) lacks ``scope``, else None."""
     if scope in principal.scopes:
@@ -183,9 +197,8 @@ def decide(principal: Principal, document_meta: Mapping[str, Any] | DocumentMeta
     if not record.allowed:
         return record
     if isinstance(principal, Patient):
-        if INVISIBLE_PATIENT in meta.labels:
-            return refuse(MesCode.MASKED, "This document is not visible to the patient yet (INVISIBLE_PATIENT).",
-                          mode)
+        if hidden := meta.labels & hidden_from(principal, patient_record):
+            return refuse(MesCode.MASKED, f"This document is not visible to you ({', '.join(sorted(hidden))}).", mode)
         return record
     assert isinstance(principal, Practitioner)
     row = matrix.for_profession(principal.profession)
@@ -218,17 +231,15 @@ def visible(principal: Principal, documents: Iterable[Mapping[str, Any]], *, mod
             if decide(principal, d, mode=mode, patient_record=patient_record, matrix=matrix).allowed]
 
 
-def decide_audit_search(principal: Principal, params: Iterable[tuple[str, str]] = ()) -> Decision:
-    """``GET AuditEvent``: the traces are the patient's (their own record's, with the read scope);
-    professionals and software get 403 MES-0208, a patient naming another patient's INS 403 MES-0303."""
+def decide_audit_search(principal: Principal, patient_record: PatientConsents | None = None) -> Decision:
+    """``GET AuditEvent``: the traces of a record are the patient's, and of whoever reads it for them (a minor's
+    legal representative, a carer); professionals and software get 403 MES-0208, anyone else 403 MES-0303."""
     if not isinstance(principal, Patient):
         return refuse(MesCode.AUDIT_FORBIDDEN, "AuditEvents are the patient's: professionals and software may not "
                       "search them (the patient reads them in Mon espace santé).", AccessMode.NORMAL)
-    others = [v for k, v in params if k == "patient.identifier" and v.partition("|")[2] != principal.ins]
-    if others:
-        return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads the traces of their own record only: "
-                      "patient.identifier must name the logged-in patient's INS.", AccessMode.NORMAL)
-    return patient_scope(principal, READ_SCOPE) or Decision(True, "the patient's own traces")
+    if patient_record is None:
+        patient_record = PatientConsents(ins=principal.ins)
+    return decide_record(principal, mode=AccessMode.NORMAL, patient_record=patient_record)
 
 
 def trace(decision: Decision, *, action: str, subtype: str, patient: PatientRef,

@@ -84,3 +84,5 @@ class MesCode(StrEnum):
     CONSENT_EXISTS = "MES-0309"  # 409: the same block, opposition or an overlapping temporary access is active
     UNKNOWN_CONSENT = "MES-0310"  # 404: no Consent with that id in the patient's record
     DIRECTORY_UNAVAILABLE = "MES-0311"  # 502: the Annuaire Santé could not be asked who a consent names
+    CARER_CANNOT_GRANT = "MES-0312"  # 403: a carer may not give or revoke consents: rights they do not hold
+    UNKNOWN_CARER = "MES-0313"  # 422: a carer consent names no citizen with a record here (or the patient themself)

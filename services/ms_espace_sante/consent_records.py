@@ -21,7 +21,7 @@ from core.oidc.principals import Patient
 from services.ms_espace_sante import consent_requests
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.consent_requests import ConsentRequest
-from services.ms_espace_sante.records import consents_of, with_consents
+from services.ms_espace_sante.records import consents_of, ins_of, with_consents
 from services.ms_espace_sante.store import DmpStore
 
 
@@ -59,14 +59,33 @@ EVENTS = "https://sandbox.esante.local/fhir/CodeSystem/mes-patient-event"  # san
 def trace(action: str, user: Patient, patient: Stored, consent: str, label: str) -> Access:
     return Access(action, "consent", subtype_display=f"Consentement : {label}",  # type: ignore[arg-type]
                   subtype_system=EVENTS,
-                  patient=PatientRef(ins=user.ins, reference=f"Patient/{patient.rid}"),
+                  patient=PatientRef(ins=ins_of(json.loads(patient.body)) or None, reference=f"Patient/{patient.rid}"),
                   entities=(f"Consent/{consent}",), outcome_desc=label)
+
+
+def check_grantor(user: Patient, patient: Stored) -> None:
+    """Only the patient, or a minor's legal representative, gives and revokes the record's consents."""
+    related = consents_of(json.loads(patient.body)).relation(user.ins)
+    if related is None:
+        raise SandboxError(403, MesCode.NOT_YOUR_RECORD, "A patient gives consents about their own record (or "
+                           "a minor's they represent): Consent.patient must name such a record's INS.",
+                           issue="forbidden", expression=["Consent.patient"])
+    if "consent" not in related[1]:
+        raise SandboxError(403, MesCode.CARER_CANNOT_GRANT, "A carer cannot grant or revoke rights they do not "
+                           "hold: only the patient (or a minor's legal representative) manages the record's "
+                           "consents.", issue="forbidden")
 
 
 def create(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, resource: dict,
            request: ConsentRequest) -> FhirResult:
-    """Store a checked Consent of ``user``'s record (409 MES-0309 when it duplicates an active one)."""
-    patient = record_of(store, conn, ctx, user.ins)
+    """Store a checked Consent about ``request.ins``'s record (409 MES-0309 when it duplicates an active one)."""
+    patient = record_of(store, conn, ctx, request.ins)
+    check_grantor(user, patient)
+    if request.kind == "carer" and (request.carer == request.ins or store.patient_by_ins(
+            conn, ctx, request.carer or "") is None):
+        raise SandboxError(422, MesCode.UNKNOWN_CARER, f"A carer is another citizen with a Mon espace santé record "
+                           f"in this tenant: {str(request.carer)[:20]!r} is not one.", issue="business-rule",
+                           expression=["Consent.provision.actor[0].reference"])
     current = active(store, conn, ctx, patient)
     if len(current) >= MAX_ACTIVE:
         raise SandboxError(422, MesCode.BAD_CONSENT, f"A record holds at most {MAX_ACTIVE} active consents: revoke "
@@ -77,7 +96,7 @@ def create(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, r
                            "(DELETE /Consent/{id}) to change it.", issue="duplicate", expression=["Consent.provision"])
     stored = {**resource, "patient": {**resource["patient"], "reference": f"Patient/{patient.rid}"},
               "dateTime": resource.get("dateTime") or datetime.now(UTC).isoformat(timespec="seconds")}
-    if request.kind == "temporary":
+    if request.start and request.end:
         stored["provision"] = {**stored["provision"], "period": {"start": request.start, "end": request.end}}
     result = store.api.create(conn, ctx, "Consent", stored)
     summarise(store, conn, ctx, patient, [*(r for _, r in current), request])
@@ -87,18 +106,23 @@ def create(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, r
 
 
 def revoke(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, rid: str) -> None:
-    """Revoke one of ``user``'s Consents (kept with status inactive); 404 MES-0310 when not theirs."""
-    patient = record_of(store, conn, ctx, user.ins)
+    """Revoke a Consent (kept with status inactive); 404 MES-0310 when it is no record's the caller may manage."""
     found = store.api.store.current(conn, tenant=ctx.tenant, rtype="Consent", rid=rid)
-    consent = json.loads(found[0].body) if found and not found[1] else None
-    if consent is None or (consent.get("patient") or {}).get("reference") != f"Patient/{patient.rid}":
+    consent = json.loads(found[0].body) if found and not found[1] else {}
+    ref = (consent.get("patient") or {}).get("reference") or ""
+    patient = store.api.store.current(conn, tenant=ctx.tenant, rtype="Patient", rid=ref.partition("/")[2]) \
+        if ref.startswith("Patient/") else None
+    if not consent or patient is None or patient[1] or consents_of(json.loads(patient[0].body)).relation(
+            user.ins) is None:
         raise SandboxError(404, MesCode.UNKNOWN_CONSENT, f"No Consent {rid!r} in your record: GET /Consent lists "
                            "yours.", issue="not-found")
+    record = patient[0]
+    check_grantor(user, record)
     if consent.get("status") != "active":
         return  # already revoked: revoking again changes nothing
     store.api.store.replace(conn, tenant=ctx.tenant, resource={**consent, "status": "inactive"}, rid=rid,
                             current_version=found[0].version, method="DELETE", base_urls=ctx.base_urls)
-    remaining = [(c, r) for c, r in active(store, conn, ctx, patient) if c.rid != rid]
-    summarise(store, conn, ctx, patient, [r for _, r in remaining])
-    store.audit.write(conn, ctx, user, trace("D", user, patient, rid,
+    remaining = [(c, r) for c, r in active(store, conn, ctx, record) if c.rid != rid]
+    summarise(store, conn, ctx, record, [r for _, r in remaining])
+    store.audit.write(conn, ctx, user, trace("D", user, record, rid,
                                              "revoked: " + consent_requests.shape(consent).label))

@@ -10,7 +10,11 @@ INS, ``status`` active, ``scope`` patient-privacy, a ``category``), one of three
 - **temporary access**: ``type`` permit, one actor (idNat_PS) and a ``period`` (``end`` required, in the
   future, at most a year after ``start``; ``start`` now when absent): during the period the professional
   sees the documents their profession's matrix row does not (masking still applies); it ends at
-  ``end`` by itself.
+  ``end`` by itself;
+- **carer** (aidant): ``type`` permit, one actor named by INS (``urn:oid:1.2.250.1.213.1.4.8``, a citizen
+  with a record here), ``action`` codes of consentaction: ``access`` (read the record and its traces, the
+  default) and/or ``correct`` (mask, unmask, add documents), an optional ``period``; the carer logs in as
+  themselves and acts for the patient, every action traced as theirs. A carer gives no consent.
 
 The real Mon espace santé publishes no FHIR form of these choices (digest §4.5: ``Consent`` is the
 announced direction, U): these shapes are the sandbox's and docs/ms-espace-sante.md says so. Anything
@@ -31,15 +35,18 @@ from core.fhir.models import validate_resource
 from core.identifiers import IDNAT_PS_OID
 from services.ms_espace_sante.access import ACCESS_MODE_SYSTEM
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import PatientConsents, TemporaryAccess, instant
+from services.ms_espace_sante.consents import CarerAccess, PatientConsents, TemporaryAccess, instant
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 
 SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
 MODES = ("bris_de_glace", "centre_15")
 LONGEST = timedelta(days=366)
-Kind = Literal["block", "oppose", "temporary"]
+Kind = Literal["block", "oppose", "temporary", "carer"]
 SHAPES = ("provision.type deny with one actor (block a professional), deny with one purpose bris_de_glace or "
-          "centre_15 (oppose an emergency mode), or permit with one actor and a period (temporary access)")
+          "centre_15 (oppose an emergency mode), permit with one professional actor and a period (temporary "
+          "access), or permit with one citizen actor named by INS (a carer)")
+ACTION_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentaction"
+CARER_ACTIONS = frozenset({"access", "correct"})
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,17 @@ class ConsentRequest:
     ins: str  # the patient it is about
     actor: str | None = None  # idNat_PS (block, temporary)
     mode: str | None = None  # bris_de_glace | centre_15 (oppose)
-    start: str | None = None  # temporary
+    start: str | None = None  # temporary, carer (optional)
     end: str | None = None
+    carer: str | None = None  # INS (carer)
+    actions: frozenset[str] = frozenset()  # carer: access, correct
 
     @property
     def label(self) -> str:
         return {"block": f"block professional {self.actor}", "oppose": f"oppose emergency access {self.mode}",
-                "temporary": f"temporary access for {self.actor} until {self.end}"}[self.kind]
+                "temporary": f"temporary access for {self.actor} until {self.end}",
+                "carer": f"carer {self.carer} ({', '.join(sorted(self.actions))})"
+                         + (f" until {self.end}" if self.end else "")}[self.kind]
 
 
 def bad(why: str, where: str, code: MesCode = MesCode.BAD_CONSENT) -> SandboxError:
@@ -73,10 +84,11 @@ def parse(resource: object, now: datetime) -> ConsentRequest:
         raise bad("A patient's consent is posted active (status active); revoke one with DELETE /Consent/{id}.",
                   "Consent.status")
     request = shape(consent)
-    if request.kind != "temporary":
-        return request
-    start, end = period_of((consent.get("provision") or {}).get("period"), now)
-    return replace(request, start=start, end=end)
+    period = (consent.get("provision") or {}).get("period")
+    if request.kind == "temporary" or (request.kind == "carer" and period is not None):
+        start, end = period_of(period, now)
+        return replace(request, start=start, end=end)
+    return request
 
 
 def shape(consent: dict) -> ConsentRequest:
@@ -103,9 +115,29 @@ def shape(consent: dict) -> ConsentRequest:
         return ConsentRequest("oppose", ident["value"], mode=purpose["code"])
     if kind == "permit" and len(actors) == 1 and not purposes:
         period = provision.get("period") or {}
+        if carer_ins(actors[0]) is not None:
+            return ConsentRequest("carer", ident["value"], carer=carer_ins(actors[0]), actions=actions_of(provision),
+                                  start=period.get("start"), end=period.get("end"))
         return ConsentRequest("temporary", ident["value"], actor=actor_of(actors[0]), start=period.get("start"),
                               end=period.get("end"))
     raise bad(f"This Consent is none of the shapes the record takes: {SHAPES}.", "Consent.provision")
+
+
+def carer_ins(actor: dict) -> str | None:
+    """The INS of an actor named as a citizen (a carer), or None."""
+    ident = (actor.get("reference") or {}).get("identifier") or {}
+    value = ident.get("value")
+    return value if ident.get("system") == INS_NIR_SYSTEM and isinstance(value, str) and value else None
+
+
+def actions_of(provision: dict) -> frozenset[str]:
+    """What a carer may do: ``provision.action`` codes of consentaction, ``access`` and/or ``correct``."""
+    codes = [c for action in provision.get("action") or () for c in action.get("coding") or ()]
+    found = frozenset(c.get("code") for c in codes)
+    if any(c.get("system") != ACTION_SYSTEM for c in codes) or not found <= CARER_ACTIONS:
+        raise bad(f"A carer's actions are {ACTION_SYSTEM} codes access (read the record and its traces) and "
+                  "correct (mask, unmask, add documents).", "Consent.provision.action")
+    return found or frozenset({"access"})
 
 
 def actor_of(actor: dict) -> str:
@@ -145,6 +177,8 @@ def conflict(request: ConsentRequest, active: Iterable[ConsentRequest]) -> str |
             return f"professional {request.actor} is already blocked"
         if request.kind == other.kind == "oppose" and request.mode == other.mode:
             return f"access in mode {request.mode} is already opposed"
+        if request.kind == other.kind == "carer" and request.carer == other.carer:
+            return f"{request.carer} is already a carer of this record"
         if request.kind == other.kind == "temporary" and request.actor == other.actor and \
                 instant(request.start) < instant(other.end) and instant(other.start) < instant(request.end):
             return f"professional {request.actor} already has a temporary access from {other.start} to {other.end}"
@@ -158,4 +192,6 @@ def summary(base: PatientConsents, active: Iterable[ConsentRequest]) -> PatientC
                    opposes_bris_de_glace=any(r.kind == "oppose" and r.mode == "bris_de_glace" for r in active),
                    opposes_centre_15=any(r.kind == "oppose" and r.mode == "centre_15" for r in active),
                    temporary=tuple(TemporaryAccess(r.actor, r.start, r.end) for r in active
-                                   if r.kind == "temporary" and r.actor and r.start and r.end))
+                                   if r.kind == "temporary" and r.actor and r.start and r.end),
+                   carers=tuple(CarerAccess(r.carer, r.actions, r.start, r.end) for r in active
+                                if r.kind == "carer" and r.carer))

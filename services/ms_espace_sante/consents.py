@@ -1,5 +1,5 @@
 """What the DMP keeps per patient for the access rules: médecin traitant, blocked professionals, oppositions,
-temporary accesses.
+temporary accesses, a minor's legal representatives, the patient's carers.
 
 The patient sets them in Mon espace santé with ``Consent`` resources (consent_requests.py, routers/
 consents.py); records.py keeps their summary on the DMP's Patient, which access.py reads.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 ID_NAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
@@ -47,8 +47,26 @@ class TemporaryAccess:
 
 
 @dataclass(frozen=True)
+class CarerAccess:
+    """A citizen the patient lets act for them (aidant, a permit ``Consent`` naming their INS), with what:
+    ``access`` (read the record and its traces), ``correct`` (mask, unmask, add documents)."""
+
+    ins: str
+    actions: frozenset[str]
+    start: str | None = None  # FHIR dateTimes with a time zone; no period: until revoked
+    end: str | None = None
+
+    def open_at(self, now: datetime) -> bool:
+        return (self.start is None or instant(self.start) <= now) and (self.end is None or now < instant(self.end))
+
+
+PATIENT, REPRESENTATIVE, CARER = "patient", "legal representative", "carer"
+EVERYTHING = frozenset({"access", "correct", "consent"})  # what the patient and a minor's representative may do
+
+
+@dataclass(frozen=True)
 class PatientConsents:
-    """What the store keeps per DMP for the access rules (set by the patient side, next issue).
+    """What the store keeps per DMP for the access rules (records.py: on the DMP's Patient).
 
     JSON-serialisable through :meth:`to_dict` / :meth:`from_dict`, so it fits one column or one extension.
     """
@@ -59,6 +77,26 @@ class PatientConsents:
     opposes_bris_de_glace: bool = False
     opposes_centre_15: bool = False
     temporary: tuple[TemporaryAccess, ...] = ()
+    birth_date: str | None = None  # a minor's legal representatives act for them
+    representatives: frozenset[str] = frozenset()  # INS of a minor's legal representatives (parents)
+    carers: tuple[CarerAccess, ...] = ()
+
+    def minor(self, now: datetime) -> bool:
+        if not self.birth_date:
+            return False
+        born = date.fromisoformat(self.birth_date[:10])
+        return (now.year - born.year - ((now.month, now.day) < (born.month, born.day))) < 18
+
+    def relation(self, ins: str, now: datetime | None = None) -> tuple[str, frozenset[str]] | None:
+        """Who the citizen of ``ins`` is to this record and what they may do, or None (a stranger): the patient,
+        a minor's legal representative (everything), or a carer (the actions the patient chose)."""
+        moment = now or datetime.now(UTC)
+        if ins and ins == self.ins:
+            return PATIENT, EVERYTHING
+        if ins in self.representatives and self.minor(moment):
+            return REPRESENTATIVE, EVERYTHING
+        actions = frozenset().union(*(c.actions for c in self.carers if c.ins == ins and c.open_at(moment)))
+        return (CARER, actions) if actions else None
 
     def let_in(self, id_nat_ps: str, now: datetime | None = None) -> bool:
         """Whether a temporary access of ``id_nat_ps`` is open now: it ends at its period's end by itself."""
@@ -72,7 +110,10 @@ class PatientConsents:
     def to_dict(self) -> dict[str, Any]:
         return {"ins": self.ins, "medecin_traitant": self.medecin_traitant, "blocked": sorted(self.blocked),
                 "opposes_bris_de_glace": self.opposes_bris_de_glace, "opposes_centre_15": self.opposes_centre_15,
-                "temporary": [{"id_nat_ps": t.id_nat_ps, "start": t.start, "end": t.end} for t in self.temporary]}
+                "temporary": [{"id_nat_ps": t.id_nat_ps, "start": t.start, "end": t.end} for t in self.temporary],
+                "birth_date": self.birth_date, "representatives": sorted(self.representatives),
+                "carers": [{"ins": c.ins, "actions": sorted(c.actions), "start": c.start, "end": c.end}
+                           for c in self.carers]}
 
     @classmethod
     def of_patient(cls, patient: Mapping[str, Any], stored: Mapping[str, Any] | None = None) -> PatientConsents:
@@ -89,4 +130,7 @@ class PatientConsents:
                    blocked=frozenset(data.get("blocked") or ()),
                    opposes_bris_de_glace=bool(data.get("opposes_bris_de_glace")),
                    opposes_centre_15=bool(data.get("opposes_centre_15")),
-                   temporary=tuple(TemporaryAccess(**t) for t in data.get("temporary") or ()))
+                   temporary=tuple(TemporaryAccess(**t) for t in data.get("temporary") or ()),
+                   birth_date=data.get("birth_date"), representatives=frozenset(data.get("representatives") or ()),
+                   carers=tuple(CarerAccess(c["ins"], frozenset(c["actions"]), c.get("start"), c.get("end"))
+                                for c in data.get("carers") or ()))

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from core.fhir.interactions import FhirContext
 from services.ms_espace_sante.access import PatientConsents
-from services.ms_espace_sante.consents import TemporaryAccess
+from services.ms_espace_sante.consents import CarerAccess, TemporaryAccess
 from services.ms_espace_sante.spec import INS_NIA_SYSTEM, INS_NIR_SYSTEM
 from services.ms_espace_sante.store import DmpStore
 
@@ -27,7 +27,9 @@ SANDBOX_EXT = "https://sandbox.esante.local/fhir/StructureDefinition"
 BLOCKED = f"{SANDBOX_EXT}/dmp-blocked-professional"  # valueIdentifier: idNat_PS
 OPPOSED_MODE = f"{SANDBOX_EXT}/dmp-opposed-access-mode"  # valueCode: bris_de_glace | centre_15
 TEMPORARY = f"{SANDBOX_EXT}/dmp-temporary-access"  # extension: actor (valueIdentifier), period (valuePeriod)
-CONSENT_URLS = (MEDECIN_TRAITANT, BLOCKED, OPPOSED_MODE, TEMPORARY)
+REPRESENTATIVE = f"{SANDBOX_EXT}/dmp-legal-representative"  # valueIdentifier: INS (seeded from the personas)
+CARER = f"{SANDBOX_EXT}/dmp-carer"  # extension: actor (valueIdentifier INS), action (valueCode)*, period?
+CONSENT_URLS = (MEDECIN_TRAITANT, BLOCKED, OPPOSED_MODE, TEMPORARY, REPRESENTATIVE, CARER)
 ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
 MODES = ("bris_de_glace", "centre_15")
 
@@ -57,7 +59,25 @@ def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
     return PatientConsents(ins=ins, medecin_traitant=traitant, blocked=blocked,
                            opposes_bris_de_glace="bris_de_glace" in opposed, opposes_centre_15="centre_15" in opposed,
                            temporary=tuple(t for e in extensions if e.get("url") == TEMPORARY
-                                           and (t := _temporary(e)) is not None))
+                                           and (t := _temporary(e)) is not None),
+                           birth_date=patient.get("birthDate") if isinstance(patient.get("birthDate"), str) else None,
+                           representatives=frozenset(v for e in extensions if e.get("url") == REPRESENTATIVE
+                                                     and (v := _identifier(e))),
+                           carers=tuple(c for e in extensions if e.get("url") == CARER
+                                        and (c := _carer(e)) is not None))
+
+
+def _identifier(extension: Mapping[str, Any]) -> str | None:
+    value = (extension.get("valueIdentifier") or {}).get("value")
+    return value if isinstance(value, str) and value else None
+
+
+def _carer(extension: Mapping[str, Any]) -> CarerAccess | None:
+    parts = [e for e in extension.get("extension") or () if isinstance(e, dict)]
+    who = next((_identifier(e) for e in parts if e.get("url") == "actor"), None)
+    actions = frozenset(e.get("valueCode") for e in parts if e.get("url") == "action" and e.get("valueCode"))
+    period = next((e.get("valuePeriod") or {} for e in parts if e.get("url") == "period"), {})
+    return CarerAccess(who, actions, period.get("start"), period.get("end")) if who and actions else None
 
 
 def _temporary(extension: Mapping[str, Any]) -> TemporaryAccess | None:
@@ -88,6 +108,13 @@ def consent_extensions(consents: PatientConsents) -> list[dict]:
     found += [{"url": TEMPORARY, "extension": [
         {"url": "actor", "valueIdentifier": {"system": ID_NAT_PS, "value": t.id_nat_ps}},
         {"url": "period", "valuePeriod": {"start": t.start, "end": t.end}}]} for t in consents.temporary]
+    found += [{"url": REPRESENTATIVE, "valueIdentifier": {"system": INS_NIR_SYSTEM, "value": v}}
+              for v in sorted(consents.representatives)]
+    found += [{"url": CARER, "extension": [
+        {"url": "actor", "valueIdentifier": {"system": INS_NIR_SYSTEM, "value": c.ins}},
+        *({"url": "action", "valueCode": a} for a in sorted(c.actions)),
+        *([{"url": "period", "valuePeriod": {k: v for k, v in (("start", c.start), ("end", c.end)) if v}}]
+          if c.start or c.end else [])]} for c in consents.carers]
     return found
 
 

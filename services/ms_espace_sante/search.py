@@ -40,13 +40,13 @@ from core.oidc.principals import Patient, Practitioner
 from services.ms_espace_sante.access import (
     CLASS_SYSTEM,
     ID_NAT_PS_SYSTEM,
-    INVISIBLE_PATIENT,
     MASQUE_PS,
     MASQUE_PSOCIAL,
     AccessMode,
     PatientConsents,
     author_ids,
     decide,
+    hidden_from,
 )
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.habilitations import ANY, Matrix
@@ -136,13 +136,24 @@ def asks_deleted(params: list[tuple[str, str]]) -> bool:
                for name, value in params)
 
 
+def audit_target(params: list[tuple[str, str]], own: str) -> str:
+    """The INS whose traces a patient searches: the one ``patient.identifier`` names, else their own; 400
+    MES-0021 when it names several."""
+    named = {value.partition("|")[2] or value for name, value in params if name == "patient.identifier"}
+    if len(named) > 1:
+        raise SandboxError(400, MesCode.SEARCH_ONE_PATIENT, "The traces of one record at a time: give one "
+                           "patient.identifier.", expression=["patient.identifier"])
+    return next(iter(named), own)
+
+
 def document_filter(engine: SearchEngine, tenant: str, principal: Practitioner | Patient, *, mode: AccessMode,
                     record: PatientConsents, matrix: Matrix, deleted: bool) -> list[Sql]:
     """SQL clauses keeping the DocumentReferences access.decide lets ``principal`` see (rules 4-5), not deleted.
-    A patient sees their documents but those hidden from them (INVISIBLE_PATIENT) and the deleted ones."""
+    A citizen sees the record's documents but those hidden from them (access.hidden_from) and the deleted ones."""
     crit = partial(engine.criterion, tenant, "DocumentReference")
     if isinstance(principal, Patient):
-        return [crit("status:not", DELETED), crit("security-label:not", INVISIBLE_PATIENT)]
+        return [crit("status:not", DELETED), crit("security-label:not", ",".join(sorted(hidden_from(principal,
+                                                                                                     record))))]
     me = f"{ID_NAT_PS_SYSTEM}|{principal.id_nat_ps}"
     row = matrix.for_profession(principal.profession)
     assert row is not None  # decide_record refused an unknown profession already

@@ -27,7 +27,8 @@ def dmp_patient(patient: Patient) -> dict | None:
     """The DMP Patient of a persona, or None when it has no NIR-based INS."""
     if patient.ins is None or patient.ins.is_nia:
         return None
-    consents = PatientConsents(ins=patient.ins.value, medecin_traitant=patient.medecin_traitant)
+    consents = PatientConsents(ins=patient.ins.value, medecin_traitant=patient.medecin_traitant,
+                               representatives=frozenset(representative_ins(patient)))
     return {
         "resourceType": "Patient", "id": f"dmp-{patient.id}",
         "extension": [{"url": ATTACHED_TO_MES, "valueBoolean": True}, *consent_extensions(consents)],
@@ -38,6 +39,12 @@ def dmp_patient(patient: Patient) -> dict | None:
         "gender": {"M": "male", "F": "female"}[patient.sex],
         "birthDate": patient.birth_date,
     }
+
+
+def representative_ins(patient: Patient) -> list[str]:
+    """The INS of a minor persona's legal representatives (patient personas with an INS)."""
+    by_id = {p.id: p for p in personas().patients}
+    return [by_id[r].ins.value for r in patient.legal_representatives if r in by_id and by_id[r].ins]
 
 
 def make_seeder(store: DmpStore, logins: Provider) -> Seeder:

@@ -142,8 +142,9 @@ def transition(reason: str) -> SandboxError:
 
 def roles(principal: Practitioner | Patient, document: dict, record: PatientConsents) -> set[str]:
     """What the caller is to this document: its author, the patient's médecin traitant, the patient (or none)."""
-    if isinstance(principal, Patient):
-        return {PATIENT} if record.ins and principal.ins == record.ins else set()
+    if isinstance(principal, Patient):  # the patient, a minor's representative, a carer allowed to correct
+        related = record.relation(principal.ins)
+        return {PATIENT} if related and "correct" in related[1] else set()
     found = set()
     if principal.id_nat_ps in author_ids(document):
         found.add(AUTHOR)

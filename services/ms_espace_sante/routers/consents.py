@@ -1,13 +1,15 @@
 """The patient's consents (consent_requests.py): ``POST``, ``GET /fhir/Consent``, ``DELETE /fhir/Consent/{id}``.
 
-The patient's own routes: a citizen token (``mes.documents.write`` to change, ``.read`` to list), their own
-record only (403 MES-0303); a professional's or software token gets 403 MES-0305. A consent naming a
+The patient's own routes: a citizen token (``mes.documents.write`` to change, ``.read`` to list); the patient
+or a minor's legal representative gives and revokes them (403 MES-0303 for anyone else, 403 MES-0312 for a
+carer); a professional's or software token gets 403 MES-0305. A consent naming a
 professional is checked against the Annuaire Santé before anything is stored (422 MES-0307). Each change
 is one write transaction run in the thread pool (consent_records.py): a refusal stores nothing.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Path, Request
@@ -20,9 +22,10 @@ from core.fhir.router import JSON_TYPES, respond
 from core.oidc.principals import Patient, Principal
 from core.openapi import RESOURCE, body, outcomes
 from core.peers import peer
-from services.ms_espace_sante import access, consent_records, consent_requests, professionals
+from services.ms_espace_sante import access, consent_records, consent_requests, professionals, search
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.deps import Caller, Settings, Store
+from services.ms_espace_sante.records import consents_of
 from services.ms_espace_sante.settings import FHIR_PATH
 
 router = APIRouter(prefix=FHIR_PATH, tags=["FHIR (the patient's)"], responses=outcomes(400, 401, 403))
@@ -48,10 +51,6 @@ async def give_consent(request: Request, user: Caller, store: Store, settings: S
     resource, _ = await jsonbody.read_json(request, max_bytes=MAX_CONSENT_BYTES,
                                            max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
     asked = consent_requests.parse(resource, datetime.now(UTC))
-    if asked.ins != patient.ins:
-        raise SandboxError(403, MesCode.NOT_YOUR_RECORD, "A patient gives consents about their own record: "
-                           "Consent.patient must name the logged-in patient's INS.", issue="forbidden",
-                           expression=["Consent.patient"])
     if asked.actor:
         await professionals.find(peer(request, professionals.ANNUAIRE), settings.annuaire_api_key, asked.actor,
                                  "Consent.provision.actor[0].reference")
@@ -66,13 +65,19 @@ async def give_consent(request: Request, user: Caller, store: Store, settings: S
 
 @router.get("/Consent")
 async def list_consents(request: Request, user: Caller, store: Store) -> Response:
-    """The logged-in patient's consents (``status`` active or inactive, ``action`` deny or permit, ``actor``...)."""
+    """The consents of the logged-in patient's record, or of the one ``patient.identifier`` names when they
+    act for it (``status`` active or inactive, ``action`` deny or permit, ``actor``...)."""
     patient = the_patient(user, access.READ_SCOPE)
     ctx = store.context(request)
+    params = request.query_params.multi_items()
+    ins = search.audit_target(params, own=patient.ins)  # patient.identifier: a record the caller acts for
+    params = [(k, v) for k, v in params if k != "patient.identifier"]
     with store.db.read() as conn:
-        record = consent_records.record_of(store, conn, ctx, patient.ins)
+        record = consent_records.record_of(store, conn, ctx, ins)
+        access.decide_record(patient, mode=access.AccessMode.NORMAL,
+                             patient_record=consents_of(json.loads(record.body))).raise_if_refused()
         own = store.api.search_engine.criterion(ctx.tenant, "Consent", "patient", f"Patient/{record.rid}")
-        result = store.api.search(conn, ctx, "Consent", request.query_params.multi_items(), extra=[own])
+        result = store.api.search(conn, ctx, "Consent", params, extra=[own])
     return Response(result.body, media_type=FHIR_JSON)
 
 

@@ -19,10 +19,21 @@ from core.errors import FHIR_JSON
 from core.fhir.capability import capability_statement
 from core.fhir.router import JSON_TYPES, respond, software_version
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
-from services.ms_espace_sante import access, dmp_status, metadata, publish, retrieval, traces, transactions, writes
+from services.ms_espace_sante import (
+    access,
+    dmp_status,
+    metadata,
+    publish,
+    retrieval,
+    search,
+    traces,
+    transactions,
+    writes,
+)
+from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.deps import Caller, Professional, Settings, Store
 from services.ms_espace_sante.feeding import confirm_patient
-from services.ms_espace_sante.records import consents_for
+from services.ms_espace_sante.records import consents_for, consents_of
 from services.ms_espace_sante.settings import FHIR_PATH
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 from services.ms_espace_sante.submission import parse_submission
@@ -137,14 +148,19 @@ async def check_dmp(request: Request, user: Professional, store: Store) -> Respo
 
 @router.get("/AuditEvent", responses=outcomes())
 async def audit_events(request: Request, user: Caller, store: Store) -> Response:
-    """The activity history of the logged-in patient's record, newest first (``_sort=-date`` unless another
-    ``_sort`` is asked): every access, by whom, in which mode. The patient's only: 403 MES-0208 to professionals."""
+    """The activity history of a record, newest first (``_sort=-date`` unless another ``_sort`` is asked): every
+    access, by whom, in which mode. The patient's (or of whoever reads the record for them; ``patient.identifier``
+    names it, the logged-in patient's own by default): 403 MES-0208 to professionals."""
     params = request.query_params.multi_items()
-    access.decide_audit_search(user, params).raise_if_refused()
+    access.decide_audit_search(user).raise_if_refused()  # professionals and software: 403 MES-0208
     ctx = store.context(request)
-    own = store.api.search_engine.criterion(ctx.tenant, "AuditEvent", "entity-identifier",
-                                            f"{INS_NIR_SYSTEM}|{user.ins}")
-    if not any(name == "_sort" for name, _ in params):
-        params.append(("_sort", "-date"))
+    ins = search.audit_target(params, own=user.ins)
     with store.db.read() as conn:
+        found = store.patient_by_ins(conn, ctx, ins)
+        record = consents_of(json.loads(found.body)) if found else PatientConsents(ins=ins)
+        access.decide_audit_search(user, record).raise_if_refused()
+        own = store.api.search_engine.criterion(ctx.tenant, "AuditEvent", "entity-identifier",
+                                                f"{INS_NIR_SYSTEM}|{ins}")
+        if not any(name == "_sort" for name, _ in params):
+            params.append(("_sort", "-date"))
         return respond(store.api.search(conn, ctx, "AuditEvent", params, extra=[own]))

@@ -26,7 +26,12 @@ from services.ms_espace_sante.access import (
     visible,
 )
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import PatientConsents, TemporaryAccess, medecin_traitant_extension
+from services.ms_espace_sante.consents import (
+    CarerAccess,
+    PatientConsents,
+    TemporaryAccess,
+    medecin_traitant_extension,
+)
 from services.ms_espace_sante.habilitations import (
     DEFAULT_MATRIX,
     EHPAD_PLAN,
@@ -238,9 +243,10 @@ def test_audit_search_is_the_patients():
     me = Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
                  scopes=frozenset({"mes.documents.read"}), tenant="default")
     assert decide_audit_search(me).allowed
-    assert decide_audit_search(me, [("patient.identifier", f"urn:oid:1.2.250.1.213.1.4.8|{INS}")]).allowed
-    other = decide_audit_search(me, [("patient.identifier", "urn:oid:1.2.250.1.213.1.4.8|" + "1" * 15)])
-    assert other.code == MesCode.NOT_YOUR_RECORD
+    assert decide_audit_search(me, RECORD).allowed
+    assert decide_audit_search(me, PatientConsents(ins="1" * 15)).code == MesCode.NOT_YOUR_RECORD
+    carer = PatientConsents(ins="1" * 15, carers=(CarerAccess(INS, frozenset({"access"})),))
+    assert decide_audit_search(me, carer).allowed
     assert decide_audit_search(Patient(ins=INS, subject=None, given_name=None, family_name=None, client_id=None,
                                        scopes=frozenset(), tenant="default")).code == MesCode.SCOPE_MISSING
 
