@@ -86,3 +86,5 @@ class MesCode(StrEnum):
     DIRECTORY_UNAVAILABLE = "MES-0311"  # 502: the Annuaire Santé could not be asked who a consent names
     CARER_CANNOT_GRANT = "MES-0312"  # 403: a carer may not give or revoke consents: rights they do not hold
     UNKNOWN_CARER = "MES-0313"  # 422: a carer consent names no citizen with a record here (or the patient themself)
+    APP_NOT_AUTHORISED = "MES-0314"  # 401: the patient revoked (or never gave) this app's authorisation
+    PATIENT_DOCUMENT = "MES-0315"  # 422: a patient's document is of class 90 and authored by a contained Patient

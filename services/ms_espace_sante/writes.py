@@ -25,8 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from core.audit import Access, PatientRef
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext
-from core.oidc.principals import Principal
-from services.ms_espace_sante import access
+from core.oidc.principals import Patient, Principal
+from services.ms_espace_sante import access, patient_documents
 from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.records import consents_for
 from services.ms_espace_sante.store import DmpStore
@@ -60,6 +60,8 @@ def check_record(store: DmpStore, conn: Connection, ctx: FhirContext, user: Prin
     """
     record = consents_for(store, conn, ctx, document)
     decision = access.decide_record(user, mode=mode, patient_record=record, matrix=store.matrix)
+    if decision.allowed and isinstance(user, Patient):
+        patient_documents.check(user, document, record)  # class 90, authored by the patient (422, 403)
     if not decision.allowed:
         patient = PatientRef(ins=record.ins or ins, reference=(document.get("subject") or {}).get("reference"))
         try:
@@ -75,6 +77,8 @@ def check_replaced(store: DmpStore, conn: Connection, ctx: FhirContext, user: Pr
     1-5: the matrix, MASQUE_PS, the mode), else :class:`RefusedWrite` (action C, ITI-65) naming it."""
     record = consents_for(store, conn, ctx, replaced)
     decision = access.decide(user, replaced, mode=mode, patient_record=record, matrix=store.matrix)
+    if decision.allowed and isinstance(user, Patient):
+        patient_documents.check(user, replaced, record)  # a patient replaces their own documents only
     if decision.allowed:
         return
     patient = PatientRef(ins=record.ins or ins, reference=(replaced.get("subject") or {}).get("reference"))

@@ -61,7 +61,7 @@ async def capability(request: Request, store: Store) -> Response:
 
 @router.post("", openapi_extra=body(BUNDLE), responses=WRITE_OUTCOMES)
 @router.post("/", include_in_schema=False)
-async def provide_document_bundle(request: Request, user: Professional, store: Store, settings: Settings) -> Response:
+async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -87,7 +87,7 @@ async def provide_document_bundle(request: Request, user: Professional, store: S
 
 
 @router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=WRITE_OUTCOMES)
-async def simplified_publish(request: Request, user: Professional, store: Store, settings: Settings) -> Response:
+async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
     """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))

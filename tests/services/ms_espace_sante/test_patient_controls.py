@@ -67,3 +67,39 @@ async def test_another_patients_document_and_a_read_only_token_are_refused(dmp):
     answer = await patch(reader, other.query, [{"op": "add", "path": "/securityLabel/-", "value": MASK}])
     assert answer.status_code == 403 and "MES-0304" in answer.text and "mes.documents.write" in answer.text
     assert stored(dmp, other.rid)["meta"]["versionId"] == "1"
+
+
+def own_document(ins: str = support.ADRUN_INS, class_code: str = "90", author_type: str = "Patient") -> dict:
+    """An ITI-105 DocumentReference a patient writes: class 90, authored by a contained Patient."""
+    doc = support.simplified(ins, b"Mes mesures de tension : 12/8.")
+    author = {"resourceType": author_type, "id": "author",
+              "identifier": [{"system": support.INS_SYSTEM, "value": ins}] if author_type == "Patient" else
+              [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "899700218896"}],
+              "name": [{"family": "ADRUN", "given": ["ZOE"]}]}
+    doc["contained"] = [author]
+    doc["category"][0]["coding"][0]["code"] = class_code
+    return doc
+
+
+async def test_the_patient_adds_their_own_document_which_professionals_then_read(dmp):
+    me = await support.patient_dmp(dmp.http, dmp.tenant)
+    answer = await me.post("/DocumentReference", own_document())
+    assert answer.status_code == 201, answer.text
+    url = answer.json()["content"][0]["attachment"]["url"]
+    assert (await dmp.get(url)).content == b"Mes mesures de tension : 12/8."  # Dr Robert, a physician
+    created = [e for e in audit_events(dmp) if e["action"] == "C"]
+    assert created[0]["agent"][0]["who"]["identifier"]["value"] == support.ADRUN_INS
+
+
+async def test_what_a_patient_may_not_feed_is_refused_and_stores_nothing(dmp):
+    me = await support.patient_dmp(dmp.http, dmp.tenant)
+    reader = await support.patient_dmp(dmp.http, dmp.tenant, scope="openid mes.documents.read")
+    before = dmp.counts()
+    for who, body, status, code in ((me, own_document(class_code="10"), 422, "MES-0315"),
+                                    (me, own_document(author_type="Practitioner"), 422, "MES-0315"),
+                                    (me, own_document(TCHITCHI_INS), 403, "MES-0303"),
+                                    (reader, own_document(), 403, "MES-0304")):
+        answer = await who.post("/DocumentReference", body)
+        assert answer.status_code == status and code in answer.text, answer.text
+    assert {k: v for k, v in dmp.counts().items() if k != "AuditEvent"} == \
+        {k: v for k, v in before.items() if k != "AuditEvent"}
