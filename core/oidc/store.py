@@ -183,6 +183,13 @@ class OidcStore:
         conn.execute(update(t).where(t.c.tenant == tenant, t.c.sid == sid, t.c.revoked_at.is_(None))
                      .values(revoked_at=now))
 
+    def revoke_sessions(self, conn: Connection, *, tenant: str, client_id: str, subject: str, now: float) -> int:
+        """End every session of ``subject`` with ``client_id`` (its refresh tokens and the tokens they issued);
+        answer how many were open."""
+        t = self.t.session
+        return conn.execute(update(t).where(t.c.tenant == tenant, t.c.client_id == client_id, t.c.subject == subject,
+                                            t.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+
     # authorization codes
     def add_code(self, conn: Connection, *, tenant: str, code: str, grant: CodeGrant) -> None:
         conn.execute(insert(self.t.code).values(tenant=tenant, code_hash=digest(code), **asdict(grant)))

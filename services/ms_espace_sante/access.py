@@ -33,7 +33,7 @@ from core.errors import SandboxError
 from core.oidc.principals import Patient, Practitioner, Principal
 from services.ms_espace_sante.authors import author_identifiers
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import CARER, PATIENT, REPRESENTATIVE, PatientConsents
+from services.ms_espace_sante.consents import CARER, FIRST_PARTY_APPS, PATIENT, REPRESENTATIVE, PatientConsents
 from services.ms_espace_sante.habilitations import ANY, Matrix, default_matrix
 
 ACCESS_MODE_HEADER = "X-Access-Mode"
@@ -116,7 +116,7 @@ class Decision:
     code: str | None = None  # MesCode when refused
     mode: AccessMode = AccessMode.NORMAL
     bypassed_masking: bool = False  # allowed only because an emergency mode bypasses MASQUE_PS
-    status: int = 200  # 403 when refused
+    status: int = 200  # 403 when refused (401 for an app the patient did not authorise)
 
     @property
     def outcome(self) -> str:
@@ -129,9 +129,15 @@ class Decision:
 
     def raise_if_refused(self) -> None:
         """403 OperationOutcome with the decision's code when refused."""
-        if not self.allowed:
-            raise SandboxError(self.status, self.code or MesCode.NOT_HABILITATED, self.reason, issue="forbidden",
-                               expression=[ACCESS_MODE_HEADER] if self.code in MODE_CODES else None)
+        if self.allowed:
+            return
+        if self.status == 401:  # the token no longer stands for an authorisation (RFC 6750 invalid_token)
+            description = self.reason.replace('"', "'")
+            raise SandboxError(401, self.code or MesCode.APP_NOT_AUTHORISED, self.reason, issue="security",
+                               headers={"WWW-Authenticate": f'Bearer error="invalid_token", '
+                                                            f'error_description="{description}"'})
+        raise SandboxError(self.status, self.code or MesCode.NOT_HABILITATED, self.reason, issue="forbidden",
+                           expression=[ACCESS_MODE_HEADER] if self.code in MODE_CODES else None)
 
 
 MODE_CODES = {MesCode.MODE_NOT_ALLOWED, MesCode.EMERGENCY_OPPOSED}
@@ -145,6 +151,14 @@ def decide_record(principal: Principal, *, mode: AccessMode, patient_record: Pat
                   matrix: Matrix | None = None) -> Decision:
     """Rules 1-3, on the record as a whole: what a search checks before looking at any document."""
     if isinstance(principal, Patient):
+        if principal.client_id and principal.client_id not in FIRST_PARTY_APPS:  # a catalogue app
+            if principal.ins != patient_record.ins:
+                return refuse(MesCode.NOT_YOUR_RECORD, "An app acts on the record of the patient who authorised it "
+                              "only.", mode)
+            if patient_record.app(principal.client_id) is None:
+                return Decision(False, f"The patient has not authorised the app {principal.client_id} (or revoked "
+                                "it): log the patient in again, and they approve it on the consent screen.",
+                                MesCode.APP_NOT_AUTHORISED, mode, status=401)
         related = patient_record.relation(principal.ins)
         if related is None or "access" not in related[1]:
             return refuse(MesCode.NOT_YOUR_RECORD, "A patient reads their own record only, or one they act for (a "

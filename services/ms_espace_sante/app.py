@@ -47,7 +47,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                              "DMP status (TD02), behind Pro Santé Connect; the patient's side behind the citizen "
                              "login.")
     app.state.dmp = store
-    app.state.citizen = logins
+    app.state.citizen = store.logins = logins
     setattr(app.state, CITIZEN_VERIFIER, TokenVerifier(app.state.peers, issuer_slug=SLUG, realm=citizen.REALM,
                                                        name="the Mon espace santé citizen login"))
     app.include_router(router_for(logins))

@@ -9,6 +9,7 @@ that transaction, so two identical requests at once store one Consent.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
@@ -19,6 +20,7 @@ from core.fhir.interactions import FhirContext, FhirResult
 from core.fhir.store import Stored
 from core.oidc.principals import Patient
 from services.ms_espace_sante import consent_requests
+from services.ms_espace_sante.citizen.provider import subject
 from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.consent_requests import ConsentRequest
 from services.ms_espace_sante.records import consents_of, ins_of, with_consents
@@ -122,7 +124,30 @@ def revoke(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, r
         return  # already revoked: revoking again changes nothing
     store.api.store.replace(conn, tenant=ctx.tenant, resource={**consent, "status": "inactive"}, rid=rid,
                             current_version=found[0].version, method="DELETE", base_urls=ctx.base_urls)
+    revoked = consent_requests.shape(consent)
+    if revoked.kind == "app" and revoked.app and store.logins is not None:  # its refresh tokens end too
+        store.logins.store.revoke_sessions(conn, tenant=ctx.tenant, client_id=revoked.app,
+                                           subject=subject(revoked.ins), now=time.time())
     remaining = [(c, r) for c, r in active(store, conn, ctx, record) if c.rid != rid]
     summarise(store, conn, ctx, record, [r for _, r in remaining])
-    store.audit.write(conn, ctx, user, trace("D", user, record, rid,
-                                             "revoked: " + consent_requests.shape(consent).label))
+    store.audit.write(conn, ctx, user, trace("D", user, record, rid, "revoked: " + revoked.label))
+
+
+def authorise_app(store: DmpStore, conn: Connection, ctx: FhirContext, user: Patient, client_id: str,
+                  scopes: frozenset[str]) -> None:
+    """The patient approved ``client_id`` on the consent screen: its app Consent, replacing an earlier one."""
+    patient = record_of(store, conn, ctx, user.ins)
+    current = active(store, conn, ctx, patient)
+    for stored, request in current:
+        if request.kind == "app" and request.app == client_id:  # re-authorised (other scopes): the old one ends
+            store.api.store.replace(conn, tenant=ctx.tenant, resource={**json.loads(stored.body), "status": "inactive"},
+                                    rid=stored.rid, current_version=stored.version, method="PUT",
+                                    base_urls=ctx.base_urls)
+    kept = [r for _, r in current if not (r.kind == "app" and r.app == client_id)]
+    request = ConsentRequest("app", user.ins, app=client_id, actions=scopes)
+    resource = consent_requests.app_consent(user.ins, client_id, scopes)
+    resource["patient"]["reference"] = f"Patient/{patient.rid}"
+    resource["dateTime"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result = store.api.create(conn, ctx, "Consent", resource)
+    summarise(store, conn, ctx, patient, [*kept, request])
+    store.audit.write(conn, ctx, user, trace("C", user, patient, result.stored.rid, request.label))

@@ -14,7 +14,10 @@ INS, ``status`` active, ``scope`` patient-privacy, a ``category``), one of three
 - **carer** (aidant): ``type`` permit, one actor named by INS (``urn:oid:1.2.250.1.213.1.4.8``, a citizen
   with a record here), ``action`` codes of consentaction: ``access`` (read the record and its traces, the
   default) and/or ``correct`` (mask, unmask, add documents), an optional ``period``; the carer logs in as
-  themselves and acts for the patient, every action traced as theirs. A carer gives no consent.
+  themselves and acts for the patient, every action traced as theirs. A carer gives no consent;
+- **app** (catalogue app): ``type`` permit, one actor named by ``urn:ietf:params:oauth:client-id``, the
+  scopes granted as ``action`` codes: stored by the citizen login's consent screen (:func:`app_consent`),
+  never posted (422 MES-0306); revoked like any consent, after which the app's tokens get 401 MES-0314.
 
 The real Mon espace santé publishes no FHIR form of these choices (digest §4.5: ``Consent`` is the
 announced direction, U): these shapes are the sandbox's and docs/ms-espace-sante.md says so. Anything
@@ -35,13 +38,15 @@ from core.fhir.models import validate_resource
 from core.identifiers import IDNAT_PS_OID
 from services.ms_espace_sante.access import ACCESS_MODE_SYSTEM
 from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import CarerAccess, PatientConsents, TemporaryAccess, instant
+from services.ms_espace_sante.consents import AppAccess, CarerAccess, PatientConsents, TemporaryAccess, instant
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 
 SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
 MODES = ("bris_de_glace", "centre_15")
 LONGEST = timedelta(days=366)
-Kind = Literal["block", "oppose", "temporary", "carer"]
+Kind = Literal["block", "oppose", "temporary", "carer", "app"]
+CLIENT_ID = "urn:ietf:params:oauth:client-id"
+SCOPE_CODES = "https://sandbox.esante.local/fhir/CodeSystem/mes-scope"  # the citizen login's scopes
 SHAPES = ("provision.type deny with one actor (block a professional), deny with one purpose bris_de_glace or "
           "centre_15 (oppose an emergency mode), permit with one professional actor and a period (temporary "
           "access), or permit with one citizen actor named by INS (a carer)")
@@ -60,14 +65,16 @@ class ConsentRequest:
     start: str | None = None  # temporary, carer (optional)
     end: str | None = None
     carer: str | None = None  # INS (carer)
-    actions: frozenset[str] = frozenset()  # carer: access, correct
+    actions: frozenset[str] = frozenset()  # carer: access, correct; app: the scopes granted
+    app: str | None = None  # client_id (app)
 
     @property
     def label(self) -> str:
         return {"block": f"block professional {self.actor}", "oppose": f"oppose emergency access {self.mode}",
                 "temporary": f"temporary access for {self.actor} until {self.end}",
                 "carer": f"carer {self.carer} ({', '.join(sorted(self.actions))})"
-                         + (f" until {self.end}" if self.end else "")}[self.kind]
+                         + (f" until {self.end}" if self.end else ""),
+                "app": f"app {self.app} ({' '.join(sorted(self.actions))})"}[self.kind]
 
 
 def bad(why: str, where: str, code: MesCode = MesCode.BAD_CONSENT) -> SandboxError:
@@ -84,6 +91,9 @@ def parse(resource: object, now: datetime) -> ConsentRequest:
         raise bad("A patient's consent is posted active (status active); revoke one with DELETE /Consent/{id}.",
                   "Consent.status")
     request = shape(consent)
+    if request.kind == "app":
+        raise bad("A patient authorises an app on the citizen login's consent screen, when the app asks to log "
+                  "them in; revoke it here with DELETE /Consent/{id}.", "Consent.provision.actor[0].reference")
     period = (consent.get("provision") or {}).get("period")
     if request.kind == "temporary" or (request.kind == "carer" and period is not None):
         start, end = period_of(period, now)
@@ -115,12 +125,40 @@ def shape(consent: dict) -> ConsentRequest:
         return ConsentRequest("oppose", ident["value"], mode=purpose["code"])
     if kind == "permit" and len(actors) == 1 and not purposes:
         period = provision.get("period") or {}
+        if app_of(actors[0]) is not None:
+            return ConsentRequest("app", ident["value"], app=app_of(actors[0]), actions=scopes_of(provision))
         if carer_ins(actors[0]) is not None:
             return ConsentRequest("carer", ident["value"], carer=carer_ins(actors[0]), actions=actions_of(provision),
                                   start=period.get("start"), end=period.get("end"))
         return ConsentRequest("temporary", ident["value"], actor=actor_of(actors[0]), start=period.get("start"),
                               end=period.get("end"))
     raise bad(f"This Consent is none of the shapes the record takes: {SHAPES}.", "Consent.provision")
+
+
+def app_of(actor: dict) -> str | None:
+    """The client_id of an actor named as an app (``urn:ietf:params:oauth:client-id``), or None."""
+    ident = (actor.get("reference") or {}).get("identifier") or {}
+    value = ident.get("value")
+    return value if ident.get("system") == CLIENT_ID and isinstance(value, str) and value else None
+
+
+def scopes_of(provision: dict) -> frozenset[str]:
+    """The scopes an app authorisation grants: ``provision.action`` codes of the sandbox's scope system."""
+    return frozenset(c.get("code") for action in provision.get("action") or () for c in action.get("coding") or ()
+                     if c.get("system") == SCOPE_CODES and isinstance(c.get("code"), str))
+
+
+def app_consent(ins: str, client_id: str, scopes: frozenset[str]) -> dict:
+    """The Consent the consent screen stores when the patient authorises an app."""
+    return {"resourceType": "Consent", "status": "active",
+            "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+            "patient": {"identifier": {"system": INS_NIR_SYSTEM, "value": ins}},
+            "provision": {"type": "permit", "actor": [{
+                "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                     "code": "IRCP", "display": "information recipient"}]},
+                "reference": {"identifier": {"system": CLIENT_ID, "value": client_id}}}],
+                "action": [{"coding": [{"system": SCOPE_CODES, "code": s}]} for s in sorted(scopes)]}}
 
 
 def carer_ins(actor: dict) -> str | None:
@@ -194,4 +232,5 @@ def summary(base: PatientConsents, active: Iterable[ConsentRequest]) -> PatientC
                    temporary=tuple(TemporaryAccess(r.actor, r.start, r.end) for r in active
                                    if r.kind == "temporary" and r.actor and r.start and r.end),
                    carers=tuple(CarerAccess(r.carer, r.actions, r.start, r.end) for r in active
-                                if r.kind == "carer" and r.carer))
+                                if r.kind == "carer" and r.carer),
+                   apps=tuple(AppAccess(r.app, r.actions) for r in active if r.kind == "app" and r.app))

@@ -60,6 +60,17 @@ class CarerAccess:
         return (self.start is None or instant(self.start) <= now) and (self.end is None or now < instant(self.end))
 
 
+@dataclass(frozen=True)
+class AppAccess:
+    """A catalogue app the patient authorised on the citizen login's consent screen, with the scopes granted."""
+
+    client_id: str
+    scopes: frozenset[str]
+
+
+# Mon espace santé's own app (the citizen login's demo client): it acts for the patient without an authorisation;
+# any other client is a catalogue app the patient authorises (citizen/routes.py, the consent screen)
+FIRST_PARTY_APPS = frozenset({"sandbox-patient-app"})
 PATIENT, REPRESENTATIVE, CARER = "patient", "legal representative", "carer"
 EVERYTHING = frozenset({"access", "correct", "consent"})  # what the patient and a minor's representative may do
 
@@ -80,6 +91,11 @@ class PatientConsents:
     birth_date: str | None = None  # a minor's legal representatives act for them
     representatives: frozenset[str] = frozenset()  # INS of a minor's legal representatives (parents)
     carers: tuple[CarerAccess, ...] = ()
+    apps: tuple[AppAccess, ...] = ()
+
+    def app(self, client_id: str) -> AppAccess | None:
+        """The patient's authorisation of the catalogue app ``client_id``, or None."""
+        return next((a for a in self.apps if a.client_id == client_id), None)
 
     def minor(self, now: datetime) -> bool:
         if not self.birth_date:
@@ -113,7 +129,8 @@ class PatientConsents:
                 "temporary": [{"id_nat_ps": t.id_nat_ps, "start": t.start, "end": t.end} for t in self.temporary],
                 "birth_date": self.birth_date, "representatives": sorted(self.representatives),
                 "carers": [{"ins": c.ins, "actions": sorted(c.actions), "start": c.start, "end": c.end}
-                           for c in self.carers]}
+                           for c in self.carers],
+                "apps": [{"client_id": a.client_id, "scopes": sorted(a.scopes)} for a in self.apps]}
 
     @classmethod
     def of_patient(cls, patient: Mapping[str, Any], stored: Mapping[str, Any] | None = None) -> PatientConsents:
@@ -133,4 +150,5 @@ class PatientConsents:
                    temporary=tuple(TemporaryAccess(**t) for t in data.get("temporary") or ()),
                    birth_date=data.get("birth_date"), representatives=frozenset(data.get("representatives") or ()),
                    carers=tuple(CarerAccess(c["ins"], frozenset(c["actions"]), c.get("start"), c.get("end"))
-                                for c in data.get("carers") or ()))
+                                for c in data.get("carers") or ()),
+                   apps=tuple(AppAccess(a["client_id"], frozenset(a["scopes"])) for a in data.get("apps") or ()))

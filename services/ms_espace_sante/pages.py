@@ -1,4 +1,5 @@
-"""Server-rendered pages of Mon espace santé: the citizen login (persona picker) and its messages.
+"""Server-rendered pages of Mon espace santé: the citizen login (persona picker), the consent screen of a
+catalogue app, and their messages.
 
 Jinja2 templates in ``templates/``, rendered by core/pages.py (autoescaped: names and client names are data,
 never markup; framing and caching forbidden). Self-contained pages (inline CSS, no script, no external
@@ -7,6 +8,8 @@ asset) that work without JavaScript.
 Templates and their context:
 - ``login.html``: ``client_name``, ``request_id``, ``patients`` (:class:`PatientChoice`), ``login_url``
   (POST ``request_id`` and ``ins``), optional ``error`` and ``error_code``.
+- ``consent.html``: ``client_name``, ``patient_name``, ``scopes`` (labels), ``request_id``, ``ins``,
+  ``consent_url`` (POST ``request_id``, ``ins``, ``decision=approve|deny``).
 - ``message.html``: ``title``, ``message``, optional ``detail``, ``error_code``.
 """
 

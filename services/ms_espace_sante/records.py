@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from core.fhir.interactions import FhirContext
 from services.ms_espace_sante.access import PatientConsents
-from services.ms_espace_sante.consents import CarerAccess, TemporaryAccess
+from services.ms_espace_sante.consents import AppAccess, CarerAccess, TemporaryAccess
 from services.ms_espace_sante.spec import INS_NIA_SYSTEM, INS_NIR_SYSTEM
 from services.ms_espace_sante.store import DmpStore
 
@@ -29,7 +29,9 @@ OPPOSED_MODE = f"{SANDBOX_EXT}/dmp-opposed-access-mode"  # valueCode: bris_de_gl
 TEMPORARY = f"{SANDBOX_EXT}/dmp-temporary-access"  # extension: actor (valueIdentifier), period (valuePeriod)
 REPRESENTATIVE = f"{SANDBOX_EXT}/dmp-legal-representative"  # valueIdentifier: INS (seeded from the personas)
 CARER = f"{SANDBOX_EXT}/dmp-carer"  # extension: actor (valueIdentifier INS), action (valueCode)*, period?
-CONSENT_URLS = (MEDECIN_TRAITANT, BLOCKED, OPPOSED_MODE, TEMPORARY, REPRESENTATIVE, CARER)
+APP = f"{SANDBOX_EXT}/dmp-authorised-app"  # extension: client (valueIdentifier client_id), scope (valueCode)*
+CLIENT_ID = "urn:ietf:params:oauth:client-id"
+CONSENT_URLS = (MEDECIN_TRAITANT, BLOCKED, OPPOSED_MODE, TEMPORARY, REPRESENTATIVE, CARER, APP)
 ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
 MODES = ("bris_de_glace", "centre_15")
 
@@ -64,7 +66,15 @@ def consents_of(patient: Mapping[str, Any]) -> PatientConsents:
                            representatives=frozenset(v for e in extensions if e.get("url") == REPRESENTATIVE
                                                      and (v := _identifier(e))),
                            carers=tuple(c for e in extensions if e.get("url") == CARER
-                                        and (c := _carer(e)) is not None))
+                                        and (c := _carer(e)) is not None),
+                           apps=tuple(a for e in extensions if e.get("url") == APP and (a := _app(e)) is not None))
+
+
+def _app(extension: Mapping[str, Any]) -> AppAccess | None:
+    parts = [e for e in extension.get("extension") or () if isinstance(e, dict)]
+    client = next((_identifier(e) for e in parts if e.get("url") == "client"), None)
+    scopes = frozenset(e.get("valueCode") for e in parts if e.get("url") == "scope" and e.get("valueCode"))
+    return AppAccess(client, scopes) if client else None
 
 
 def _identifier(extension: Mapping[str, Any]) -> str | None:
@@ -115,6 +125,9 @@ def consent_extensions(consents: PatientConsents) -> list[dict]:
         *({"url": "action", "valueCode": a} for a in sorted(c.actions)),
         *([{"url": "period", "valuePeriod": {k: v for k, v in (("start", c.start), ("end", c.end)) if v}}]
           if c.start or c.end else [])]} for c in consents.carers]
+    found += [{"url": APP, "extension": [
+        {"url": "client", "valueIdentifier": {"system": CLIENT_ID, "value": a.client_id}},
+        *({"url": "scope", "valueCode": s} for s in sorted(a.scopes))]} for a in consents.apps]
     return found
 
 

@@ -1,11 +1,14 @@
 """The authorization code with PKCE S256, driven as client software drives it, the login page skipped by
 ``login_hint``: ``login: psc-code-pkce`` (Pro Santé Connect, the professional's idNat_PS) and ``login:
-citizen-code-pkce`` (the Mon espace santé citizen login, the patient's INS)."""
+citizen-code-pkce`` (the Mon espace santé citizen login, the patient's INS; a catalogue app's consent screen is
+approved as the patient would approve it)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,6 +30,17 @@ from scenarios.runner.logins import Attempt, flow
 def challenge(verifier: str) -> str:
     """RFC 7636 S256: base64url (no padding) of the SHA-256 of the verifier."""
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
+
+
+CONSENT_FORM = re.compile(r'<form[^>]*action="([^"]+/consent)"')
+
+
+async def approve(attempt: Attempt, page) -> object:  # noqa: ANN001 - httpx.Response
+    """Click "Autoriser" on the citizen login's consent screen (the page's own form and hidden fields)."""
+    action = html.unescape(CONSENT_FORM.search(page.text).group(1))
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)}
+    return await attempt.send("POST", action, data={**fields, "decision": "approve"})
 
 
 def callback_params(location: str) -> dict[str, str]:
@@ -58,6 +72,8 @@ async def code_pkce(attempt: Attempt, issuer: Issuer, login_hint: str, **extra: 
         "code_challenge": challenge(verifier), "code_challenge_method": "S256"})
     if response.history:  # an http client that follows redirects went on to the client's redirect_uri
         response = response.history[0]
+    if response.status_code == 200 and CONSENT_FORM.search(response.text):
+        response = await approve(attempt, response)  # a catalogue app: the patient approves it, as a person would
     location = response.headers.get("location")
     if not response.is_redirect or not location:
         who = f"persona '{actor.persona}' ({login_hint})"

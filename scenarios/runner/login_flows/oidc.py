@@ -69,6 +69,8 @@ CITIZEN_APP = "sandbox-patient-app"
 CITIZEN = Issuer("the Mon espace santé citizen login", "ms-espace-sante", "/citizen", "/citizen/_admin/clients",
                  "docs/ms-espace-sante.md", CITIZEN_APP, {
                      CITIZEN_APP: Registration(CITIZEN_APP, None, "none", "http://localhost:5173/callback"),
+                     "sandbox-catalogue-app": Registration("sandbox-catalogue-app", None, "none",
+                                                           "http://localhost:5174/callback"),
                  }, {
                      "invalid_client": "check the actor's client (docs/ms-espace-sante.md, the demo patient app)",
                      "invalid_scope": "ask a scope the client registered (default: openid mes.documents.read "

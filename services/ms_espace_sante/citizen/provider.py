@@ -24,6 +24,7 @@ from core.oidc.clients import Client, bad, parse_client
 from core.oidc.provider import ProviderConfig
 from core.oidc.store import Login
 from services.ms_espace_sante.access import READ_SCOPE, WRITE_SCOPE
+from services.ms_espace_sante.consents import FIRST_PARTY_APPS
 from services.ms_espace_sante.records import ins_of
 
 REALM = "/citizen"
@@ -40,7 +41,8 @@ CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
 AMR = ("pwd", "otp")  # identifier + password + one-time code (RFC 8176 values; the real ones are not published)
 ACR = "eidas1"
 SUBJECT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sandbox.esante.local/ms-espace-sante/citizen")
-DEMO_APP = "sandbox-patient-app"
+DEMO_APP = next(iter(FIRST_PARTY_APPS))  # "sandbox-patient-app": Mon espace santé's own app
+CATALOGUE_APP = "sandbox-catalogue-app"
 DEMO_CLIENTS = (
     {
         "client_id": DEMO_APP, "client_name": "Application patient (démo)", "token_endpoint_auth_method": "none",
@@ -48,6 +50,11 @@ DEMO_CLIENTS = (
         "redirect_uris": ["http://localhost:5173/callback", "http://127.0.0.1:5173/callback",
                           "http://localhost:3000/callback", "http://127.0.0.1:3000/callback"],
         "post_logout_redirect_uris": ["http://localhost:5173/", "http://127.0.0.1:5173/"],
+    },
+    {  # a catalogue app: the patient authorises it on the consent screen (citizen/routes.py)
+        "client_id": CATALOGUE_APP, "client_name": "Application du catalogue (démo)",
+        "token_endpoint_auth_method": "none", "grant_types": list(GRANTS), "scope": " ".join(SCOPES),
+        "redirect_uris": ["http://localhost:5174/callback", "http://127.0.0.1:5174/callback"],
     },
 )
 

@@ -24,6 +24,7 @@ from core.openapi import RESOURCE, body, outcomes
 from core.peers import peer
 from services.ms_espace_sante import access, consent_records, consent_requests, professionals, search
 from services.ms_espace_sante.codes import MesCode
+from services.ms_espace_sante.consents import FIRST_PARTY_APPS
 from services.ms_espace_sante.deps import Caller, Settings, Store
 from services.ms_espace_sante.records import consents_of
 from services.ms_espace_sante.settings import FHIR_PATH
@@ -38,6 +39,10 @@ def the_patient(user: Principal, scope: str) -> Patient:
     if not isinstance(user, Patient):
         raise SandboxError(403, MesCode.PATIENT_ONLY, "Consents are the patient's: log in with the Mon espace santé "
                            "citizen login (a professional's or software token may not read or change them).",
+                           issue="forbidden")
+    if user.client_id and user.client_id not in FIRST_PARTY_APPS:
+        raise SandboxError(403, MesCode.PATIENT_ONLY, "Consents are managed in Mon espace santé itself, not by the "
+                           f"app {user.client_id}: the patient lists and revokes app authorisations there.",
                            issue="forbidden")
     if refusal := access.patient_scope(user, scope):
         refusal.raise_if_refused()
