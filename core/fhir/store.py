@@ -11,7 +11,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -178,6 +178,20 @@ class FhirStore:
                         res.c.rid.in_(rids[i:i + 500])))
                 found.update(((rtype, r.rid), Stored(rtype, r.rid, r.version, r.last_updated, r.body)) for r in rows)
         return [found[k] for k in dict.fromkeys(keys) if k in found]
+
+    def each(self, conn: Connection, *, tenant: str, rtype: str, batch: int = 1000) -> Iterator[Stored]:
+        """Every current, non-deleted resource of ``rtype``, in id order, ``batch`` rows per query (keyset
+        pagination: a job over a whole tenant never holds it all in memory)."""
+        res = self.t.res
+        after = ""
+        while True:
+            rows = conn.execute(select(res.c.rid, res.c.version, res.c.last_updated, res.c.body).where(
+                res.c.tenant == tenant, res.c.rtype == rtype, res.c.deleted.is_(False), res.c.rid > after)
+                .order_by(res.c.rid).limit(batch)).all()
+            yield from (Stored(rtype, r.rid, r.version, r.last_updated, r.body) for r in rows)
+            if len(rows) < batch:
+                return
+            after = rows[-1].rid
 
     def by_token(self, conn: Connection, *, tenant: str, rtype: str, param: str, value: str,
                  limit: int) -> list[Stored]:

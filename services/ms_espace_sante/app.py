@@ -21,7 +21,8 @@ from services.ms_espace_sante.citizen import provider as citizen
 from services.ms_espace_sante.citizen.routes import router_for
 from services.ms_espace_sante.deps import CITIZEN_VERIFIER
 from services.ms_espace_sante.habilitations import load_matrix
-from services.ms_espace_sante.routers import admin, consents, fhir, search, updates
+from services.ms_espace_sante.prevention import load_rules
+from services.ms_espace_sante.routers import admin, consents, fhir, prevention, search, updates
 from services.ms_espace_sante.seed import make_census, make_seeder
 from services.ms_espace_sante.settings import FHIR_PATH, SLUG, mes_settings
 from services.ms_espace_sante.spec import dmp_spec
@@ -37,7 +38,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     # the kernel's store, search and tables; its generic routes are not installed (routers/fhir.py)
     store = DmpStore(FhirService(dmp_spec(), db, settings, path=FHIR_PATH, title=TITLE),
                      valuesets=ValueSets(parse_extra_codes(settings.extra_codes)),
-                     matrix=load_matrix(settings.habilitations_file))
+                     matrix=load_matrix(settings.habilitations_file),
+                     prevention=load_rules(settings.prevention_rules_file))
     logins = Provider(settings, db, db.metadata, citizen.provider_config(
         access_ttl=settings.citizen_access_token_ttl, refresh_ttl=settings.citizen_refresh_token_ttl,
         code_ttl=settings.citizen_code_ttl))
@@ -55,5 +57,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(updates.router)
     app.include_router(search.router)
     app.include_router(consents.router)
+    app.include_router(prevention.router)
     app.include_router(admin.router)
     return app

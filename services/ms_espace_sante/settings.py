@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from core.settings import ServiceSettings
 from services.ms_espace_sante.habilitations import load_matrix
+from services.ms_espace_sante.prevention import load_rules
 from services.ms_espace_sante.valuesets import parse_extra_codes
 
 SLUG = "ms-espace-sante"
@@ -36,6 +37,22 @@ class MsEspaceSanteSettings(ServiceSettings):
                                            "login's refresh tokens, seconds.")
     citizen_code_ttl: int = Field(60, ge=5, le=600, description="Lifetime of the citizen login's authorization "
                                   "codes, seconds.")
+
+    prevention_rules_file: Path | None = Field(
+        None, description="A JSON list of prevention rules replacing the default ones (prevention.rules_to_json "
+                          "prints the default as a starting point).")
+
+    @field_validator("prevention_rules_file")
+    @classmethod
+    def _prevention(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_rules(value)
+            except (OSError, ValueError, TypeError) as exc:
+                raise ValueError(f"MS_ESPACE_SANTE_PREVENTION_RULES_FILE {str(value)!r} is not a list of prevention "
+                                 f"rules ({exc}): fix the file (docs/ms-espace-sante.md) or unset the "
+                                 "variable.") from None
+        return value
 
     @field_validator("extra_codes")
     @classmethod

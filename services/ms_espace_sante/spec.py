@@ -1,7 +1,8 @@
 """The resource types and search parameters Mon espace santé stores in the kernel's FHIR store (digest §4.2).
 
 DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes), Patient
-(one per DMP, answered by TD02), Consent (the patient's choices) and AuditEvent (core/audit: the traces of
+(one per DMP, answered by TD02), Consent (the patient's choices), Communication (prevention messages) and
+AuditEvent (core/audit: the traces of
 every access). Every
 parameter is an indexed column (core/fhir/index.py); the ITI-67
 and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
@@ -96,6 +97,16 @@ CONSENT = ResourceSpec("Consent", params=(
 ), interactions=READ_ONLY | {"create"})
 
 
+# the prevention messages (prevention_runs.py), the patient's to read (routers/prevention.py)
+COMMUNICATION = ResourceSpec("Communication", params=(
+    SearchParam("patient", "reference", "Communication.subject", targets=("Patient",)),
+    SearchParam("identifier", "token", "Communication.identifier"),
+    SearchParam("sent", "date", "Communication.sent"),
+    SearchParam("topic", "token", "Communication.topic"),
+    SearchParam("category", "token", "Communication.category"),
+), interactions=READ_ONLY | {"create"})
+
+
 def dmp_spec() -> FhirSpec:
-    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, AUDIT_EVENT],
+    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, COMMUNICATION, AUDIT_EVENT],
                     name="ms-espace-sante")

@@ -18,6 +18,7 @@ from core.fhir.router import FhirService
 from core.fhir.store import Stored
 from core.oidc.provider import Provider
 from services.ms_espace_sante.habilitations import Matrix, default_matrix
+from services.ms_espace_sante.prevention import DEFAULT_RULES, Rule
 from services.ms_espace_sante.spec import INS_NIR_SYSTEM
 from services.ms_espace_sante.valuesets import ValueSets, bundled
 
@@ -29,6 +30,7 @@ class DmpStore:
     valuesets: ValueSets = field(default_factory=bundled)  # with MS_ESPACE_SANTE_EXTRA_CODES (app.py)
     matrix: Matrix = field(default_factory=default_matrix)  # or MS_ESPACE_SANTE_HABILITATIONS_FILE's (app.py)
     logins: Provider | None = None  # the citizen login (app.py): revoking an app ends its sessions
+    prevention: tuple[Rule, ...] = DEFAULT_RULES  # or MS_ESPACE_SANTE_PREVENTION_RULES_FILE's (app.py)
 
     def __post_init__(self) -> None:
         self.audit = Audit(self.fhir.api, self.fhir.db, self.fhir.spec.name)

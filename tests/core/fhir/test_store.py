@@ -54,3 +54,17 @@ def test_server_assigned_ids_are_version_7_uuids(service):
                 for _ in range(3)]
     assert all(uuid.UUID(s.rid).version == 7 for s in made)
     assert [s.rid[:13] for s in made] == sorted(s.rid[:13] for s in made)  # the millisecond prefix never goes back
+
+
+def test_each_walks_every_live_resource_of_a_type_in_batches(service):
+    tenant, other = (f"t-{uuid.uuid4().hex[:12]}" for _ in range(2))
+    store = service.api.store
+    with service.db.write() as conn:
+        for k in range(7):
+            store.create(conn, tenant=tenant, resource=patient(f"p{k}"), rid=f"p{k}")
+        store.create(conn, tenant=other, resource=patient("x"), rid="x")
+        gone = store.create(conn, tenant=tenant, resource=patient("p9"), rid="p9")
+        store.delete(conn, tenant=tenant, rtype="Patient", rid="p9", current_version=gone.version)
+    with service.db.read() as conn:
+        assert [s.rid for s in store.each(conn, tenant=tenant, rtype="Patient", batch=3)] == [f"p{k}" for k in range(7)]
+        assert [s.rid for s in store.each(conn, tenant=other, rtype="Patient")] == ["x"]
