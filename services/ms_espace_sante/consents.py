@@ -70,7 +70,7 @@ class AppAccess:
 
 # Mon espace santé's own app (the citizen login's demo client): it acts for the patient without an authorisation;
 # any other client is a catalogue app the patient authorises (citizen/routes.py, the consent screen)
-FIRST_PARTY_APPS = frozenset({"sandbox-patient-app"})
+FIRST_PARTY_APPS = frozenset({"sandbox-patient-app", "mes-web"})  # the demo app; the patient's page
 PATIENT, REPRESENTATIVE, CARER = "patient", "legal representative", "carer"
 EVERYTHING = frozenset({"access", "correct", "consent"})  # what the patient and a minor's representative may do
 

@@ -10,6 +10,8 @@ Templates and their context:
   (POST ``request_id`` and ``ins``), optional ``error`` and ``error_code``.
 - ``consent.html``: ``client_name``, ``patient_name``, ``scopes`` (labels), ``request_id``, ``ins``,
   ``consent_url`` (POST ``request_id``, ``ins``, ``decision=approve|deny``).
+- ``espace.html`` (the patient's page, routers/page.py): patient_page.view's keys, ``csrf``, ``action_url``
+  (POST ``csrf``, ``action``, ``value``, ...), ``logout_url``, optional ``notice`` and ``error``.
 - ``message.html``: ``title``, ``message``, optional ``detail``, ``error_code``.
 """
 
@@ -22,7 +24,7 @@ from starlette.responses import HTMLResponse
 
 from core.pages import Pages
 
-DEFAULTS = {"error": None, "error_code": None, "detail": None, "patients": []}
+DEFAULTS = {"error": None, "error_code": None, "detail": None, "patients": [], "notice": None}
 _pages = Pages(Path(__file__).parent / "templates", DEFAULTS)
 
 

@@ -48,8 +48,6 @@ def representative_ins(patient: Patient) -> list[str]:
 
 
 def make_seeder(store: DmpStore, logins: Provider) -> Seeder:
-    clients = demo_clients()
-
     def seed(request: SeedRequest) -> Counts:
         """Load the personas' DMPs and the citizen login's demo client; answer how many of each were added."""
         added: dict[str, int] = {}
@@ -58,6 +56,7 @@ def make_seeder(store: DmpStore, logins: Provider) -> Seeder:
             store.api.store.bulk_load(conn, tenant=request.tenant, resources=records, skip_existing=True,
                                       tally=added)
             present = {c.client_id for c in logins.store.clients(conn, tenant=request.tenant)}
+            clients = demo_clients(logins.settings.base_url(request.tenant))
             for client in clients:
                 logins.store.put_client(conn, tenant=request.tenant, client=client, now=0.0, replace=True)
         return {**added, "citizen clients": sum(c.client_id not in present for c in clients)}

@@ -24,7 +24,6 @@ from core.oidc.clients import Client, bad, parse_client
 from core.oidc.provider import ProviderConfig
 from core.oidc.store import Login
 from services.ms_espace_sante.access import READ_SCOPE, WRITE_SCOPE
-from services.ms_espace_sante.consents import FIRST_PARTY_APPS
 from services.ms_espace_sante.records import ins_of
 
 REALM = "/citizen"
@@ -41,7 +40,8 @@ CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
 AMR = ("pwd", "otp")  # identifier + password + one-time code (RFC 8176 values; the real ones are not published)
 ACR = "eidas1"
 SUBJECT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sandbox.esante.local/ms-espace-sante/citizen")
-DEMO_APP = next(iter(FIRST_PARTY_APPS))  # "sandbox-patient-app": Mon espace santé's own app
+DEMO_APP = "sandbox-patient-app"  # Mon espace santé's own app (consents.FIRST_PARTY_APPS)
+PAGE_CLIENT = "mes-web"  # the patient's page (routers/page.py), first party too
 CATALOGUE_APP = "sandbox-catalogue-app"
 DEMO_CLIENTS = (
     {
@@ -76,8 +76,11 @@ def parse(meta: object) -> Client:
     return client
 
 
-def demo_clients() -> list[Client]:
-    return [parse(meta) for meta in DEMO_CLIENTS]
+def demo_clients(base_url: str) -> list[Client]:
+    """The demo clients, and the page's own client whose redirect URI is under ``base_url`` (the tenant's)."""
+    page = {"client_id": PAGE_CLIENT, "client_name": "Mon espace santé", "token_endpoint_auth_method": "none",
+            "grant_types": list(GRANTS), "scope": " ".join(SCOPES), "redirect_uris": [f"{base_url}/espace/callback"]}
+    return [parse(meta) for meta in (*DEMO_CLIENTS, page)]
 
 
 def subject(ins: str) -> str:
