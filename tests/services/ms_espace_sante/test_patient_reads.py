@@ -69,12 +69,13 @@ async def test_another_patients_record_is_refused(dmp, fed):
     assert traces.status_code == 403 and "MES-0303" in traces.text
 
 
-async def test_professional_routes_refuse_a_patient_token_and_store_nothing(dmp):
+async def test_a_patient_token_feeds_no_professional_document_and_checks_no_dmp(dmp):
     me = await support.patient_dmp(dmp.http, dmp.tenant)
     before = dmp.counts()
-    for answer in (await me.post("", provide_bundle()), await me.post(SEARCH, simplified()),
-                   await me.get("/Patient", params={"identifier": f"{INS_SYSTEM}|{ADRUN_INS}"})):
-        assert answer.status_code == 403 and "AUTH-0008" in answer.text, answer.text
+    for answer in (await me.post("", provide_bundle()), await me.post(SEARCH, simplified())):
+        assert answer.status_code == 422 and "MES-0315" in answer.text, answer.text  # class 90, by the patient
+    status = await me.get("/Patient", params={"identifier": f"{INS_SYSTEM}|{ADRUN_INS}"})
+    assert status.status_code == 403 and "AUTH-0008" in status.text  # TD02 is the professionals'
     assert dmp.counts() == before
 
 

@@ -98,7 +98,7 @@ def test_the_sql_filter_is_the_access_rule(store, profession, who, mode, deleted
 
 
 def test_a_patient_sees_their_documents_but_the_hidden_and_the_deleted(store):
-    me = Patient(ins=RECORD.ins, subject=None, given_name=None, family_name=None, client_id="app",
+    me = Patient(ins=RECORD.ins, subject=None, given_name=None, family_name=None, client_id="sandbox-patient-app",
                  scopes=frozenset({"mes.documents.read"}), tenant="default")
     extra = document_filter(store.api.search_engine, "default", me, mode=AccessMode.NORMAL, record=RECORD,
                             matrix=default_matrix(), deleted=True)
