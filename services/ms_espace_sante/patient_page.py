@@ -133,7 +133,7 @@ def request_of(user: Patient, form: dict[str, str]) -> tuple[str, str, dict] | N
         provision = {"type": "permit", "actor": actor(ID_NAT_PS, value, "PROV"),
                      "period": {"end": end.isoformat(timespec="seconds")}}
     elif kind == "carer":
-        actions = [a for a in ("access", "correct") if form.get(a)] or ["access"]
+        actions = ["access", "correct"] if form.get("correct") else ["access"]  # "can also mask and add"
         provision = {"type": "permit", "actor": actor(INS_NIR_SYSTEM, value, "CAREGIVER"),
                      "action": [{"coding": [{"system": ACTION_SYSTEM, "code": a}]} for a in actions]}
     else:

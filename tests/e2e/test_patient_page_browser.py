@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,16 +17,8 @@ import pytest
 from gateway.registry import DEFAULT_SERVICES
 from tests.e2e.conftest import serve_gateway
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ADRUN_INS, KIT_DOC, ROBERT = "275126322074974", "899700427885", "899700218896"
 
-if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
-    if os.environ.get("CI"):  # the browser tests may not be skipped in CI: .ci/run installs both
-        raise RuntimeError("CI needs Debian's chromium and the playwright package (.ci/run installs them)")
-    pytest.skip("no chromium (apt-get install chromium) or no playwright (pip install -e '.[test]')",
-                allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402 - only once we know it is there
 
 
 def professional_token(base: str) -> str:
@@ -82,13 +72,6 @@ def base(tmp_path_factory):
         assert fed.status_code == 201, fed.text
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:  # noqa: ANN001

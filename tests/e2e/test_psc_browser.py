@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
-import os
 import secrets
-import shutil
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -19,19 +16,11 @@ from joserfc.jwk import KeySet
 from gateway.registry import DEFAULT_SERVICES
 from tests.e2e.conftest import serve_gateway
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REALM = "/pro-sante-connect/auth/realms/esante-wallet"
 SPA_REDIRECT = "http://localhost:5173/callback"
 LEROY = "899799000015"  # persona dr-leroy, GP at the maison de santé des Puys
 PRACTICE = ("sandbox-practice-software", "sandbox-practice-secret")
 
-if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
-    if os.environ.get("CI"):  # the browser tests may not be skipped in CI: .ci/run installs both
-        raise RuntimeError("CI needs Debian's chromium and the playwright package (.ci/run installs them)")
-    pytest.skip("no chromium (apt-get install chromium) or no playwright (pip install -e '.[test]')",
-                allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402 - only once we know it is there
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +28,6 @@ def base(tmp_path_factory):
     with serve_gateway(tmp_path_factory.mktemp("browser"), DEFAULT_SERVICES) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
 
 
 def verify(base: str, token: str) -> dict:

@@ -167,6 +167,13 @@ def consent_page(request: Request, provider: Provider, request_id: str, client_n
                         scopes=[SCOPE_LABELS[s] for s in sorted(asked_scopes(auth))] or [SCOPE_LABELS["openid"]])
 
 
+def pending(provider: Provider, tenant: str, request_id: str) -> AuthorizationRequest | None:
+    """The pending authorization request a page's form names, or None (expired, spent, forged)."""
+    with provider.db.read() as conn:
+        params = provider.store.pending(conn, tenant=tenant, request_id=request_id, now=time.time())
+    return AuthorizationRequest(**params) if params else None
+
+
 @login.post("/consent")
 async def consent(request: Request) -> Response:
     """The consent screen's buttons: authorise the app (its Consent stored, then the code) or refuse it."""
@@ -174,11 +181,9 @@ async def consent(request: Request) -> Response:
     store: DmpStore = request.app.state.dmp
     form = await read_form(request)
     request_id = form.get("request_id", "")
-    with provider.db.read() as conn:
-        params = provider.store.pending(conn, tenant=tenant, request_id=request_id, now=time.time())
-    if params is None:
+    auth = pending(provider, tenant, request_id)
+    if auth is None:
         return expired()
-    auth = AuthorizationRequest(**params)
     record, error = record_of(request, form.get("ins", "").strip())
     if record is None:
         return pages.message("Connexion impossible", error or "", 400)
@@ -188,7 +193,7 @@ async def consent(request: Request) -> Response:
 
     def take(conn):  # noqa: ANN001, ANN202
         if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
-            return None
+            return None  # spent by a parallel click
         if not approve:
             return error_redirect(provider, tenant, auth.redirect_uri, auth.state, "access_denied",
                                   "The patient refused to authorise the app.", auth.response_mode or "query").response
@@ -206,11 +211,9 @@ async def log_in(request: Request) -> Response:
     provider, tenant = _provider(request), request_tenant(request)
     form = await read_form(request)
     request_id = form.get("request_id", "")
-    with provider.db.read() as conn:
-        params = provider.store.pending(conn, tenant=tenant, request_id=request_id, now=time.time())
-    if params is None:
+    auth = pending(provider, tenant, request_id)
+    if auth is None:
         return expired()
-    auth = AuthorizationRequest(**params)
     record, error = record_of(request, form.get("ins", "").strip())
     with provider.db.read() as conn:
         client = provider.store.client(conn, tenant=tenant, client_id=auth.client_id)

@@ -66,3 +66,26 @@ async def test_without_a_session_the_page_and_its_controls_send_to_the_login(dmp
         assert answer.status_code == 303 and "/citizen/auth?" in answer.headers["location"]
     bad = await dmp.http.get(f"{root}/callback", params={"code": "x", "state": "y"})
     assert bad.status_code == 400 and "state_mismatch" in bad.text
+
+
+async def test_every_other_control_of_the_page_works(dmp):
+    url, html = await browse(dmp)
+    token = csrf_of(html)
+
+    async def do(**form: str) -> str:
+        answer = await dmp.http.post(f"{url}/action", data={"csrf": token, **form})
+        assert answer.status_code == 303 and "ok=" in answer.headers["location"], answer.headers["location"]
+        return (await dmp.http.get(answer.headers["location"])).text
+
+    html = await do(action="oppose", value="centre_15")
+    assert re.search(r'class="opposed">Opposé au mode centre_15', html)
+    html = await do(action="temporary", value="899799000072", days="3")
+    assert re.search(r'class="temporary">899799000072 jusqu', html)
+    html = await do(action="carer", value="297022A02077878", correct="1")
+    assert re.search(r'class="carer">297022A02077878 \(access, correct\)', html)
+    for kind in ("opposed", "temporary", "carer"):
+        consent = re.search(rf'class="{kind}">.*?name="value" value="([^"]+)"', html, re.S).group(1)
+        html = await do(action="revoke", value=consent)
+        assert f'class="{kind}"' not in html
+    unknown = await dmp.http.post(f"{url}/action", data={"csrf": token, "action": "explode", "value": "x"})
+    assert "error=" in unknown.headers["location"]

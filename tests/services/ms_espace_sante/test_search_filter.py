@@ -97,17 +97,23 @@ def test_the_sql_filter_is_the_access_rule(store, profession, who, mode, deleted
     assert total == len(found) and found == expected
 
 
-def test_a_patient_sees_their_documents_but_the_hidden_and_the_deleted(store):
-    me = Patient(ins=RECORD.ins, subject=None, given_name=None, family_name=None, client_id="sandbox-patient-app",
-                 scopes=frozenset({"mes.documents.read"}), tenant="default")
-    extra = document_filter(store.api.search_engine, "default", me, mode=AccessMode.NORMAL, record=RECORD,
-                            matrix=default_matrix(), deleted=True)
+def visible_ids(store, extra) -> set[str]:  # noqa: ANN001
+    """The ids of every DocumentReference the filter keeps (pages of 500)."""
     found = set()
     with store.db.read() as conn:
         for offset in ("0", "500", "1000"):
             body = json.loads(store.api.search(conn, CTX, "DocumentReference", [("_count", "500"), ("_offset", offset)],
                                                extra=extra).body)
             found |= {e["resource"]["id"] for e in body.get("entry", [])}
+    return found
+
+
+def test_a_patient_sees_their_documents_but_the_hidden_and_the_deleted(store):
+    me = Patient(ins=RECORD.ins, subject=None, given_name=None, family_name=None, client_id="sandbox-patient-app",
+                 scopes=frozenset({"mes.documents.read"}), tenant="default")
+    extra = document_filter(store.api.search_engine, "default", me, mode=AccessMode.NORMAL, record=RECORD,
+                            matrix=default_matrix(), deleted=True)
+    found = visible_ids(store, extra)
     expected = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
         me, document(*cell), mode=AccessMode.NORMAL, patient_record=RECORD).allowed}
     assert found == expected and all(GRID[int(i[1:])][2] != "INVISIBLE_PATIENT" for i in found)
@@ -122,12 +128,7 @@ def test_a_temporary_access_lifts_the_row_in_sql_as_in_the_rule(store, professio
     principal, matrix = pro(OTHER, profession), default_matrix()
     extra = document_filter(store.api.search_engine, "default", principal, mode=AccessMode.NORMAL, record=record,
                             matrix=matrix, deleted=False)
-    found = set()
-    with store.db.read() as conn:
-        for offset in ("0", "500", "1000"):
-            body = json.loads(store.api.search(conn, CTX, "DocumentReference", [("_count", "500"), ("_offset", offset)],
-                                               extra=extra).body)
-            found |= {e["resource"]["id"] for e in body.get("entry", [])}
+    found = visible_ids(store, extra)
     expected = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
         principal, document(*cell), mode=AccessMode.NORMAL, patient_record=record, matrix=matrix).allowed}
     without = {f"d{i}" for i, cell in enumerate(GRID) if cell[-1] == "current" and decide(
