@@ -22,7 +22,7 @@ from services.ms_espace_sante.citizen.routes import router_for
 from services.ms_espace_sante.deps import CITIZEN_VERIFIER
 from services.ms_espace_sante.habilitations import load_matrix
 from services.ms_espace_sante.prevention import load_rules
-from services.ms_espace_sante.routers import admin, consents, fhir, page, prevention, search, updates
+from services.ms_espace_sante.routers import admin, consents, fhir, page, patient_data, prevention, search, updates
 from services.ms_espace_sante.seed import make_census, make_seeder
 from services.ms_espace_sante.settings import FHIR_PATH, SLUG, mes_settings
 from services.ms_espace_sante.spec import dmp_spec
@@ -58,6 +58,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(search.router)
     app.include_router(consents.router)
     app.include_router(prevention.router)
+    app.include_router(patient_data.router)
     app.include_router(page.router)
     app.include_router(admin.router)
     return app

@@ -1,10 +1,10 @@
 """What the patient's page shows and does (routers/page.py): FHIR calls with the patient's own token.
 
 :func:`view` reads the record as a patient app would (ITI-67, the activity history, the consents, the
-prevention messages) and shapes it for ``templates/espace.html``; :func:`act` turns one of the page's forms
-into the FHIR call that does it (mask or unmask a document, block a professional, oppose an emergency mode,
-grant a temporary access, name a carer, revoke any consent) and answers its outcome in a sentence: the
-OperationOutcome's own words when the service refuses.
+prevention messages, a child's vaccinations and growth) and shapes it for ``templates/espace.html``;
+:func:`act` turns one of the page's forms into the FHIR call that does it (mask or unmask a document, block
+a professional, oppose an emergency mode, grant a temporary access, name a carer, revoke any consent) and
+answers its outcome in a sentence: the OperationOutcome's own words when the service refuses.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def who(event: dict) -> str:
             .get("value") or "?")
 
 
+def quantity(value: dict) -> str:
+    return f"{value.get('value')} {value.get('unit') or ''}".strip()
+
+
 def document_row(doc: dict) -> dict:
     labels = {c.get("code") for label in doc.get("securityLabel") or () for c in label.get("coding") or ()}
     attachment = ((doc.get("content") or [{}])[0]).get("attachment") or {}
@@ -79,6 +83,8 @@ async def view(client: PeerClient, token: str, user: Patient) -> dict:
     consents = [consent_row(c) for c in entries(await client.get("/fhir/Consent", params=[("status", "active")],
                                                                    headers=headers(token)))]
     messages = entries(await client.get("/fhir/Communication", headers=headers(token)))
+    vaccines = entries(await client.get("/fhir/Immunization", headers=headers(token)))
+    growth = entries(await client.get("/fhir/Observation", params=[("_sort", "date")], headers=headers(token)))
     return {
         "patient_name": f"{user.given_name or ''} {user.family_name or ''}".strip(), "ins": user.ins,
         "documents": [document_row(d) for d in docs],
@@ -92,6 +98,11 @@ async def view(client: PeerClient, token: str, user: Patient) -> dict:
                      for kind in ("block", "oppose", "temporary", "carer", "app")},
         "messages": [{"title": (m.get("topic") or {}).get("text") or "", "sent": m.get("sent") or "",
                       "text": ((m.get("payload") or [{}])[0]).get("contentString") or ""} for m in messages],
+        "vaccines": [{"name": (v.get("vaccineCode") or {}).get("text") or "", "date": v.get("occurrenceDateTime") or "",
+                      "dose": ((v.get("protocolApplied") or [{}])[0]).get("doseNumberPositiveInt")} for v in vaccines],
+        "growth": [{"date": o.get("effectiveDateTime") or "",
+                    "what": (((o.get("code") or {}).get("coding") or [{}])[0]).get("display") or "",
+                    "value": quantity(o.get("valueQuantity") or {})} for o in growth],
     }
 
 

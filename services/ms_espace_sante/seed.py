@@ -9,10 +9,13 @@ Loaded through the kernel's bulk loader, skipping what the tenant holds.
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.app import Census, Counts, Seeder, SeedRequest
 from core.oidc.provider import Provider
 from core.population.model import Patient
 from core.population.personas import personas
+from services.ms_espace_sante import child_health
 from services.ms_espace_sante.access import PatientConsents
 from services.ms_espace_sante.citizen.provider import demo_clients
 from services.ms_espace_sante.records import consent_extensions
@@ -49,9 +52,12 @@ def representative_ins(patient: Patient) -> list[str]:
 
 def make_seeder(store: DmpStore, logins: Provider) -> Seeder:
     def seed(request: SeedRequest) -> Counts:
-        """Load the personas' DMPs and the citizen login's demo client; answer how many of each were added."""
+        """Load the personas' DMPs (a minor's with growth and vaccinations) and the citizen login's clients;
+        answer how many of each were added."""
         added: dict[str, int] = {}
         records = [r for r in map(dmp_patient, personas().patients) if r is not None]
+        records += [r for p in personas().patients if dmp_patient(p) is not None
+                    for r in child_health.resources(p, f"Patient/dmp-{p.id}", date.today())]
         with store.db.write() as conn:
             store.api.store.bulk_load(conn, tenant=request.tenant, resources=records, skip_existing=True,
                                       tally=added)

@@ -1,8 +1,8 @@
 """The resource types and search parameters Mon espace santé stores in the kernel's FHIR store (digest §4.2).
 
 DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes), Patient
-(one per DMP, answered by TD02), Consent (the patient's choices), Communication (prevention messages) and
-AuditEvent (core/audit: the traces of
+(one per DMP, answered by TD02), Consent (the patient's choices), Communication (prevention messages),
+Observation and Immunization (a child's growth and vaccinations) and AuditEvent (core/audit: the traces of
 every access). Every
 parameter is an indexed column (core/fhir/index.py); the ITI-67
 and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
@@ -107,6 +107,20 @@ COMMUNICATION = ResourceSpec("Communication", params=(
 ), interactions=READ_ONLY | {"create"})
 
 
+# a child's growth and vaccinations (seed.py), the patient's to read (routers/patient_data.py)
+OBSERVATION = ResourceSpec("Observation", params=(
+    SearchParam("patient", "reference", "Observation.subject", targets=("Patient",)),
+    SearchParam("code", "token", "Observation.code"),
+    SearchParam("date", "date", "Observation.effective"),
+), interactions=READ_ONLY)
+IMMUNIZATION = ResourceSpec("Immunization", params=(
+    SearchParam("patient", "reference", "Immunization.patient", targets=("Patient",)),
+    SearchParam("vaccine-code", "token", "Immunization.vaccineCode"),
+    SearchParam("date", "date", "Immunization.occurrence"),
+), interactions=READ_ONLY)
+
+
 def dmp_spec() -> FhirSpec:
-    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, COMMUNICATION, AUDIT_EVENT],
+    return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, COMMUNICATION, OBSERVATION,
+                               IMMUNIZATION, AUDIT_EVENT],
                     name="ms-espace-sante")

@@ -1,8 +1,6 @@
 """Prevention messages (prevention.py, prevention_runs.py): the patient reads them, the operator runs the rules.
 
-- ``GET /fhir/Communication``: the messages of the logged-in patient's record (or of one they act for,
-  ``patient.identifier``), newest first; a citizen token with ``mes.documents.read``; professionals and
-  software get 403 MES-0305;
+- the patient reads the messages at ``GET /fhir/Communication`` (routers/patient_data.py);
 - ``POST /_admin/prevention/run`` (sandbox-only, admin token when set), body ``{"date": "YYYY-MM-DD"}``
   (today when absent): the rules run over every record of the tenant; runs are idempotent;
 - ``GET /_admin/prevention/rules``: the rules in force (the shape of MS_ESPACE_SANTE_PREVENTION_RULES_FILE).
@@ -20,18 +18,11 @@ from starlette.responses import Response
 
 from core.admin import check_admin
 from core.app import SANDBOX_ONLY
-from core.errors import SandboxError
-from core.fhir.router import respond
 from core.jsonbody import read_model
-from core.oidc.principals import Patient
 from core.openapi import outcomes
-from services.ms_espace_sante import access, prevention_runs, search
-from services.ms_espace_sante.codes import MesCode
-from services.ms_espace_sante.consents import PatientConsents
-from services.ms_espace_sante.deps import Caller, Settings, Store
+from services.ms_espace_sante import prevention_runs
+from services.ms_espace_sante.deps import Settings, Store
 from services.ms_espace_sante.prevention import rules_to_json
-from services.ms_espace_sante.records import consents_of
-from services.ms_espace_sante.settings import FHIR_PATH
 
 router = APIRouter(tags=["prevention"], responses=outcomes(400, 401, 403))
 
@@ -40,29 +31,6 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: datetime.date | None = Field(None, description="The day the rules run for (YYYY-MM-DD); today when absent.")
-
-
-@router.get(FHIR_PATH + "/Communication")
-async def messages(request: Request, user: Caller, store: Store) -> Response:
-    """The prevention messages of a record the caller reads as a citizen, newest first (``_sort=-sent``)."""
-    if not isinstance(user, Patient):
-        raise SandboxError(403, MesCode.PATIENT_ONLY, "Prevention messages are the patient's: log in with the Mon "
-                           "espace santé citizen login.", issue="forbidden")
-    ctx = store.context(request)
-    params = request.query_params.multi_items()
-    ins = search.audit_target(params, own=user.ins)
-    params = [(k, v) for k, v in params if k != "patient.identifier"]
-    if not any(k == "_sort" for k, _ in params):
-        params.append(("_sort", "-sent"))
-    with store.db.read() as conn:
-        found = store.patient_by_ins(conn, ctx, ins)
-        record = consents_of(json.loads(found.body)) if found else PatientConsents(ins=ins)
-        access.decide_record(user, mode=access.AccessMode.NORMAL, patient_record=record).raise_if_refused()
-        if found is None:
-            raise SandboxError(404, MesCode.UNKNOWN_PATIENT, f"No record is open for INS {ins} in this tenant.",
-                               issue="not-found")
-        own = store.api.search_engine.criterion(ctx.tenant, "Communication", "patient", f"Patient/{found.rid}")
-        return respond(store.api.search(conn, ctx, "Communication", params, extra=[own]))
 
 
 @router.post("/_admin/prevention/run", tags=[SANDBOX_ONLY])

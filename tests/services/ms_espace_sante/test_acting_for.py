@@ -104,3 +104,21 @@ async def test_a_parent_reads_the_minors_record_but_what_is_hidden_from_parents(
     stranger = await support.patient_dmp(dmp.http, dmp.tenant, CATARINA)
     assert (await stranger.get("/DocumentReference", params=record_of(NESSI))).status_code == 403
     assert (await stranger.get("/Consent", params={"patient.identifier": f"{INS_SYSTEM}|{NESSI}"})).status_code == 403
+
+
+async def test_the_childs_growth_and_vaccinations_are_his_and_his_parents(dmp):
+    anthony = await support.patient_dmp(dmp.http, dmp.tenant, ANTHONY)
+    son = {"patient.identifier": f"{INS_SYSTEM}|{NESSI}"}
+    vaccines = (await anthony.get("/Immunization", params=son)).json()
+    names = {e["resource"]["vaccineCode"]["text"] for e in vaccines["entry"]}
+    assert "Rougeole, oreillons, rubéole (ROR)" in names and vaccines["total"] == 10
+    assert vaccines["entry"][0]["resource"]["occurrenceDateTime"] >= vaccines["entry"][-1]["resource"][
+        "occurrenceDateTime"]  # newest first
+    weights = (await anthony.get("/Observation", params={**son, "code": "http://loinc.org|29463-7"})).json()
+    assert weights["total"] == 5 and weights["entry"][-1]["resource"]["valueQuantity"]["value"] == 3.4
+    assert (await anthony.get("/Immunization")).json()["total"] == 0  # an adult's own record has none
+    stranger = await support.patient_dmp(dmp.http, dmp.tenant, CATARINA)
+    refused = await stranger.get("/Immunization", params=son)
+    assert refused.status_code == 403 and "MES-0303" in refused.text
+    pro = await dmp.get("/Observation", params=son)
+    assert pro.status_code == 403 and "MES-0305" in pro.text
