@@ -9,7 +9,8 @@ ending in one call with one integer (``${random.digits(6)}``); nothing is evalua
 - ``${param.NAME}``: a parameter of the fragment being included (replaced when the include is expanded);
 - ``${run.tenant}``, ``${run.target}``, ``${run.id}``: the run's own values;
 - ``${actor.NAME.access_token}`` (``refresh_token``, ``id_token``, ``client``, ``persona``): an actor's login;
-- generated: ``${uuid}``, ``${now}`` (UTC, ISO 8601), ``${today}``, ``${random.digits(N)}``, ``${random.letters(N)}``.
+- generated: ``${uuid}``, ``${now}`` (UTC, ISO 8601), ``${now.plus(N)}`` (N seconds later, N <= 999), ``${today}``,
+  ``${random.digits(N)}``, ``${random.letters(N)}``.
 ``$${`` writes a literal ``${``. A string that is exactly one ``${...}`` renders to the value itself (a captured
 number stays a number in a JSON body); otherwise values are written into the text.
 """
@@ -23,7 +24,7 @@ import string
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.population.model import Population
@@ -35,6 +36,7 @@ MAX_EXPR = 200  # characters inside one ${...}
 MAX_PARTS = 16  # dotted parts of one expression
 MAX_RENDERED = 1 << 20  # characters of one rendered string
 MAX_RANDOM = 64  # N of random.digits(N) / random.letters(N)
+MAX_SECONDS_AHEAD = 999  # N of now.plus(N): a moment during the run (a consent's period that ends while it runs)
 MAX_DEPTH = 64  # nesting of a rendered body
 
 NAMESPACES = ("capture", "persona", "param", "run", "actor")
@@ -118,8 +120,13 @@ def check(ref: Ref, *, captures: Mapping[str, Any] | set[str], population: Popul
         if ref.arg is None or not 1 <= ref.arg <= MAX_RANDOM:
             return f"${{{ref.text}}}: random.{parts[0]}(N) needs N between 1 and {MAX_RANDOM}"
         return None
+    if head == "now" and parts == ("plus",):
+        if ref.arg is None or not 0 <= ref.arg <= MAX_SECONDS_AHEAD:
+            return f"${{{ref.text}}}: now.plus(N) needs N seconds between 0 and {MAX_SECONDS_AHEAD}"
+        return None
     if ref.arg is not None:
-        return f"${{{ref.text}}}: only random.digits(N) and random.letters(N) take an argument"
+        return (f"${{{ref.text}}}: only random.digits(N), random.letters(N) and now.plus(N) take an "
+                "argument")
     if head in GENERATED:
         return None if not parts else f"${{{ref.text}}}: ${{{head}}} has no fields"
     if head not in NAMESPACES:
@@ -192,7 +199,8 @@ def _value(ref: Ref, ctx: Context) -> Any:
     if head == "uuid":
         return str(_uuid.uuid4())
     if head == "now":
-        return ctx.clock().isoformat(timespec="seconds").replace("+00:00", "Z")
+        moment = ctx.clock() + timedelta(seconds=ref.arg if parts == ("plus",) and ref.arg is not None else 0)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     if head == "today":
         return ctx.clock().date().isoformat()
     if head == "random" and ref.arg is not None and parts in (("digits",), ("letters",)):

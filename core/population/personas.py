@@ -248,6 +248,10 @@ PROFESSIONALS: tuple[Professional, ...] = (
                  situations=(Situation("1000000109", "msp-des-puys", role="FON-AU"),),
                  mailboxes=_per("jean-baptiste.delafontaine@msp-des-puys.mssante.fr"), cards=_cps("3199000009"),
                  note="Physiotherapist (masseur-kinésithérapeute); composite first name, particle surname."),
+    Professional("ergo-marchal", "99799000098", "MARCHAL", "Inès", "MME", "94",
+                 situations=(Situation("1000000112", "msp-des-puys", role="FON-AU"),), cards=_cps("3199000010"),
+                 note="Occupational therapist (ergothérapeute, TRE_G15 94): no row of the DMP habilitation matrix "
+                      "names her profession; a patient's temporary access lets her read a record."),
     Professional("dr-faure", "99799000080", "FAURE", "Henri", "M", "10", exercise_civility="DR", specialty="SM54",
                  situations=(Situation("1000000110", "msp-des-puys", active=False),),
                  ecps=False, active=False,

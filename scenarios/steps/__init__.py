@@ -1,7 +1,7 @@
 """Step kinds: a small registry, one module per kind (docs/scenarios.md, "Steps").
 
 A step is a mapping with ``name`` (optional), ``description`` (optional) and exactly one kind key whose
-value the kind's model validates: ``request``, ``await``, ``fault``, ``include``. A module registers its
+value the kind's model validates: ``request``, ``await``, ``fault``, ``include``, ``wait``. A module registers its
 model with :func:`step`; the loader, the JSON Schema and the runner read :data:`STEPS`. The same module
 registers how the kind runs with :func:`runs` (``include`` needs none: the loader expands it); the runner
 (``scenarios/runner/scenario.py``) reads :data:`RUNNERS`.

@@ -77,7 +77,7 @@ RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
 PROFESSIONS = {
     "10": "Médecin", "21": "Pharmacien", "26": "Audioprothésiste", "40": "Chirurgien-Dentiste",
     "50": "Sage-Femme", "60": "Infirmier", "70": "Masseur-Kinésithérapeute", "80": "Pédicure-Podologue",
-    "91": "Orthophoniste", "92": "Orthoptiste",
+    "91": "Orthophoniste", "92": "Orthoptiste", "94": "Ergothérapeute",
 }
 CATEGORIES = {"C": "Civil", "M": "Militaire", "E": "Etudiant"}
 CIVILITIES = {"M": "Monsieur", "MME": "Madame"}

@@ -31,7 +31,7 @@ EXT_SMARTCARD = "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefini
 # TRE_G15 wording, for the login page only (the claims carry codes)
 PROFESSIONS = {"10": "Médecin", "21": "Pharmacien", "26": "Audioprothésiste", "40": "Chirurgien-dentiste",
                "50": "Sage-femme", "60": "Infirmier", "70": "Masseur-kinésithérapeute", "80": "Pédicure-podologue",
-               "91": "Orthophoniste", "92": "Orthoptiste"}
+               "91": "Orthophoniste", "92": "Orthoptiste", "94": "Ergothérapeute"}
 HINT = re.compile(r"[A-Za-z0-9]{1,40}")  # idNat_PS is alphanumeric (sandbox e-CPS accounts: ANS2023...)
 MAX_LIMIT = 100
 

@@ -23,7 +23,7 @@ SECTIONS = ("Professionals", "Structures", "Patients")  # "## <name>" headings, 
 
 # TRE_G15 ProfessionSante labels of the codes the personas use.
 PROFESSIONS = {"10": "médecin", "21": "pharmacien", "40": "chirurgien-dentiste", "50": "sage-femme",
-               "60": "infirmier", "70": "masseur-kinésithérapeute", "80": "pédicure-podologue"}
+               "60": "infirmier", "70": "masseur-kinésithérapeute", "80": "pédicure-podologue", "94": "ergothérapeute"}
 NONE = "—"
 
 

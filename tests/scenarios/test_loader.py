@@ -66,8 +66,8 @@ def test_every_error_kind_is_located_and_all_are_reported(tmp_path):
         "bad.yaml:9:9: actor 'solo': login psc-code-pkce needs a persona [SCN-0013]",
         "bad.yaml:10:10: missing field 'login' (one of psc-code-pkce, psc-ciba, citizen-code-pkce, client-credentials, "
         "none) [SCN-0012]",
-        "bad.yaml:12:5: unknown step kind 'requets' (did you mean 'request'?) (known: request, await, fault, include)"
-        " [SCN-0011]",
+        "bad.yaml:12:5: unknown step kind 'requets' (did you mean 'request'?) (known: request, await, fault, include, "
+        "wait) [SCN-0011]",
         "bad.yaml:13:62: 'method': Input should be 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE' or 'OPTIONS'"
         " [SCN-0010]",
         "bad.yaml:13:79: unknown key 'bodyfile' (did you mean 'body_file'?) [SCN-0010]",
@@ -82,7 +82,7 @@ def test_every_error_kind_is_located_and_all_are_reported(tmp_path):
         "bad.yaml:18:5: one kind per step: found request and fault [SCN-0011]",
         "bad.yaml:19:14: missing field 'actor' [SCN-0010]",
         "bad.yaml:19:47: 'path': Input should be a valid string [SCN-0010]",
-        "bad.yaml:20:5: a step is a mapping with one of: request, await, fault, include [SCN-0011]",
+        "bad.yaml:20:5: a step is a mapping with one of: request, await, fault, include, wait [SCN-0011]",
     ]
 
 

@@ -58,7 +58,7 @@ def test_render_personas_captures_run_and_generated_values():
     ("${run.secret}", "${run.secret}: run has tenant, target, id"),
     ("${random.digits(0)}", "${random.digits(0)}: random.digits(N) needs N between 1 and 64"),
     ("${random.digits(999)}", "${random.digits(999)}: random.digits(N) needs N between 1 and 64"),
-    ("${uuid(3)}", "${uuid(3)}: only random.digits(N) and random.letters(N) take an argument"),
+    ("${uuid(3)}", "${uuid(3)}: only random.digits(N), random.letters(N) and now.plus(N) take an argument"),
     ("${now.year}", "${now.year}: ${now} has no fields"),
     ("${param.x}", "${param.x}: no parameter 'x' here (parameters: none)"),
     ("${capture}", "${capture}: 'capture' needs a name after it ('capture.NAME')"),
@@ -105,3 +105,16 @@ def test_render_of_what_the_run_does_not_hold_is_an_error():
         render("${capture.pid}", _ctx())
     with pytest.raises(TemplateError, match="the captured value has no 'x'"):
         render("${capture.p.x}", _ctx(p={"id": 1}))
+
+
+def test_now_plus_n_is_n_seconds_later_and_bounded():
+    from datetime import UTC, datetime
+
+    from core.population.personas import personas
+    from scenarios.templates import Context, TemplateError, check, parse, render
+
+    clock = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert render("${now.plus(90)}", Context(personas(), clock=lambda: clock)) == "2026-12-03T10:01:30Z"
+    assert check(parse("${now.plus(999)}")[0], captures=set(), population=personas()) is None
+    with pytest.raises(TemplateError):
+        parse("${now.plus(1000)}")  # three digits at most

@@ -9,7 +9,7 @@ from scenarios.steps import STEPS, load_kinds
 
 
 def test_every_module_of_the_package_registers_its_kind():
-    assert set(load_kinds()) == {"request", "await", "fault", "include"}
+    assert set(load_kinds()) == {"request", "await", "fault", "include", "wait"}
     assert set(STEP_MODELS) == set(STEPS)
 
 
