@@ -88,3 +88,4 @@ class MesCode(StrEnum):
     UNKNOWN_CARER = "MES-0313"  # 422: a carer consent names no citizen with a record here (or the patient themself)
     APP_NOT_AUTHORISED = "MES-0314"  # 401: the patient revoked (or never gave) this app's authorisation
     PATIENT_DOCUMENT = "MES-0315"  # 422: a patient's document is of class 90 and authored by a contained Patient
+    BAD_CONDITION = "MES-0316"  # 422: a declared Condition without one code of the sandbox's declared-condition system

@@ -2,12 +2,12 @@
 into prevention messages, kept as FHIR ``Communication`` resources the patient reads.
 
 A :class:`Rule` says who (``min_age``/``max_age`` in years, inclusive, or ``min_months``/``max_months`` for
-small children; ``sex`` M or F; ``conditions``: every code listed must be declared on the record's
-``dmp-declared-condition`` extensions), what (``title`` and ``message``), how (``channel``: ``mes`` the
-Mon espace santé inbox, or ``mes+email``) and how often (``every_months``: one message per window of that
-many months counted from the patient's birth; 0: once in a life). Running the rules for a date
-(:func:`due`) gives, per patient, the messages due that have not been sent in their window: a run is
-idempotent, so a journey or a daily job may run it again.
+small children; ``sex`` M or F; ``conditions``: every code listed must be declared by the patient, an
+active ``Condition`` of the record, ``POST /fhir/Condition``), what (``title`` and ``message``), how
+(``channel``: ``mes`` the Mon espace santé inbox, or ``mes+email``) and how often (``every_months``: one
+message per window of that many months counted from the patient's birth; 0: once in a life). Running the
+rules for a date (:func:`due`) gives, per patient, the messages due that have not been sent in their
+window: a run is idempotent, so a journey or a daily job may run it again.
 
 The default rules follow the French prevention calendar as public sources state it (confidence ``S``:
 calendrier des vaccinations 2024 and the organised cancer screenings of Santé publique France / INCa; the

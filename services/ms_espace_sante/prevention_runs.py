@@ -1,7 +1,8 @@
 """Running the prevention rules (prevention.py) over a tenant's records for a date: the Communications stored.
 
-One write transaction: every open DMP Patient read once (in id order, core/fhir ``FhirStore.each``), the
-rules due that day computed, those already sent in their window left out (the Communication's
+One write transaction: every open DMP Patient read once (in id order, core/fhir ``FhirStore.each``) with
+the conditions it declared (active ``Condition`` resources coded in :data:`DECLARED`), the rules due that
+day computed, those already sent in their window left out (the Communication's
 ``identifier`` is the rule and window), one ``Communication`` stored per message, addressed to the patient
 (``recipient`` and ``subject`` the DMP Patient), ``medium`` the rule's channel, ``topic`` the rule.
 """
@@ -16,16 +17,16 @@ from sqlalchemy import Connection
 
 from core.fhir.interactions import FhirContext
 from services.ms_espace_sante.prevention import Due, Person, Rule, due
-from services.ms_espace_sante.records import SANDBOX_EXT, ins_of
+from services.ms_espace_sante.records import ins_of
 from services.ms_espace_sante.store import DmpStore
 
 RULES = "https://sandbox.esante.local/fhir/CodeSystem/mes-prevention-rule"
-CONDITION = f"{SANDBOX_EXT}/dmp-declared-condition"  # valueCode: a condition the patient declared (diabete ...)
+DECLARED = "https://sandbox.esante.local/fhir/CodeSystem/mes-declared-condition"  # routers/patient_data.py
 MEDIUM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
 SEX = {"male": "M", "female": "F"}
 
 
-def person_of(rid: str, patient: dict) -> Person | None:
+def person_of(rid: str, patient: dict, conditions: frozenset[str] = frozenset()) -> Person | None:
     """The rules' view of a DMP Patient, or None when it has no INS or birth date, or is closed."""
     ins, born = ins_of(patient), patient.get("birthDate")
     if not ins or not isinstance(born, str) or patient.get("active") is False:
@@ -34,8 +35,6 @@ def person_of(rid: str, patient: dict) -> Person | None:
         birth = date.fromisoformat(born[:10])
     except ValueError:
         return None
-    conditions = frozenset(e.get("valueCode") for e in patient.get("extension") or ()
-                           if isinstance(e, dict) and e.get("url") == CONDITION and isinstance(e.get("valueCode"), str))
     return Person(f"Patient/{rid}", ins, birth, SEX.get(patient.get("gender")), conditions)
 
 
@@ -57,8 +56,16 @@ def communication(item: Due, day: date) -> dict:
 
 def run(store: DmpStore, conn: Connection, ctx: FhirContext, rules: tuple[Rule, ...], day: date) -> dict:
     """Store the messages due on ``day``; answer what was done (patients looked at, messages per rule)."""
+    declared: dict[str, set[str]] = {}
+    for stored in store.api.store.each(conn, tenant=ctx.tenant, rtype="Condition"):
+        body = json.loads(stored.body)
+        status = {c.get("code") for c in (body.get("clinicalStatus") or {}).get("coding") or ()}
+        if "active" in status:
+            declared.setdefault((body.get("subject") or {}).get("reference"), set()).update(
+                c.get("code") for c in (body.get("code") or {}).get("coding") or () if c.get("system") == DECLARED)
     people = [p for s in store.api.store.each(conn, tenant=ctx.tenant, rtype="Patient")
-              if (p := person_of(s.rid, json.loads(s.body))) is not None]
+              if (p := person_of(s.rid, json.loads(s.body), frozenset(declared.get(f"Patient/{s.rid}", ()))))
+              is not None]
     sent = set()
     for stored in store.api.store.each(conn, tenant=ctx.tenant, rtype="Communication"):
         body = json.loads(stored.body)

@@ -2,7 +2,8 @@
 
 DocumentReference (fiche), List (submission sets and folders), Binary (the documents' bytes), Patient
 (one per DMP, answered by TD02), Consent (the patient's choices), Communication (prevention messages),
-Observation and Immunization (a child's growth and vaccinations) and AuditEvent (core/audit: the traces of
+Observation and Immunization (a child's growth and vaccinations), Condition (what the patient declares)
+and AuditEvent (core/audit: the traces of
 every access). Every
 parameter is an indexed column (core/fhir/index.py); the ITI-67
 and ITI-66 searches run on them. Writes never go through the kernel's generic routes: transactions.py
@@ -119,8 +120,15 @@ IMMUNIZATION = ResourceSpec("Immunization", params=(
     SearchParam("date", "date", "Immunization.occurrence"),
 ), interactions=READ_ONLY)
 
+# the conditions a patient declares (routers/patient_data.py), which prevention rules look at
+CONDITION = ResourceSpec("Condition", params=(
+    SearchParam("patient", "reference", "Condition.subject", targets=("Patient",)),
+    SearchParam("code", "token", "Condition.code"),
+    SearchParam("clinical-status", "token", "Condition.clinicalStatus"),
+), interactions=READ_ONLY | {"create"})
+
 
 def dmp_spec() -> FhirSpec:
     return FhirSpec(resources=[DOCUMENT_REFERENCE, LIST, BINARY, PATIENT, CONSENT, COMMUNICATION, OBSERVATION,
-                               IMMUNIZATION, AUDIT_EVENT],
+                               IMMUNIZATION, CONDITION, AUDIT_EVENT],
                     name="ms-espace-sante")

@@ -111,3 +111,35 @@ async def test_a_bad_run_request_is_refused_and_sends_nothing(dmp, body):
 async def test_the_rules_in_force_are_listed(dmp):
     listed = await dmp.http.get(f"/t/{dmp.tenant}/ms-espace-sante/_admin/prevention/rules")
     assert listed.status_code == 200 and {r["id"] for r in json.loads(listed.text)} == set(RULES)
+
+
+DECLARED = "https://sandbox.esante.local/fhir/CodeSystem/mes-declared-condition"
+
+
+def condition(code: str = "diabete", ins: str = support.ADRUN_INS, system: str = DECLARED) -> dict:
+    return {"resourceType": "Condition", "code": {"coding": [{"system": system, "code": code}]},
+            "subject": {"identifier": {"system": support.INS_SYSTEM, "value": ins}}}
+
+
+async def test_a_declared_condition_brings_its_rule_to_the_patient(dmp):
+    zoe = await support.patient_dmp(dmp.http, dmp.tenant)
+    declared = await zoe.post("/Condition", condition())
+    assert declared.status_code == 201, declared.text
+    assert (await zoe.get("/Condition")).json()["total"] == 1
+    assert (await run(dmp)).json()["by_rule"]["diabete-fond-oeil"] == 1  # her, and no one else
+    topics = {e["resource"]["topic"]["coding"][0]["code"] for e in (await zoe.get("/Communication")).json()["entry"]}
+    assert "diabete-fond-oeil" in topics
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    (condition(system="http://snomed.info/sct"), 422, "MES-0316"), (condition(code="Diabète!"), 422, "MES-0316"),
+    (condition(ins=CATARINA), 403, "MES-0303"), ({"resourceType": "Condition"}, 400, "FHIR-0003"),
+])
+async def test_a_bad_declaration_is_refused_and_stores_nothing(dmp, body, status, code):
+    zoe = await support.patient_dmp(dmp.http, dmp.tenant)
+    before = dmp.counts()
+    answer = await zoe.post("/Condition", body)
+    assert answer.status_code == status and code in answer.text, answer.text
+    assert dmp.counts() == before
+    professional = await dmp.post("/Condition", condition())
+    assert professional.status_code == 403 and "MES-0305" in professional.text
