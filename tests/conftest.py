@@ -1,9 +1,12 @@
-"""Shared fixtures: database backends (SQLite always, PostgreSQL when SANDBOX_TEST_POSTGRES_URL is set)
-and the kernel demo FHIR app reached in-process through httpx.ASGITransport."""
+"""Shared fixtures: database backends (SQLite always, PostgreSQL when SANDBOX_TEST_POSTGRES_URL is set), the
+kernel demo FHIR app reached in-process through httpx.ASGITransport, and Debian's headless Chromium for the
+page tests (``browser``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -70,3 +73,21 @@ async def fhir(kernel_app) -> AsyncIterator[httpx.AsyncClient]:
     ) as client:
         client.tenant = tenant
         yield client
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201 - a playwright Browser
+    """Debian's headless Chromium driven by Playwright; skipped without them, except in CI (.ci/run installs both)."""
+    if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs Debian's chromium and the playwright package (.ci/run installs them)")
+        pytest.skip("no chromium (apt-get install chromium) or no playwright (pip install -e '.[test]')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()

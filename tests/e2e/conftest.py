@@ -1,11 +1,8 @@
 """A real HTTP server for independent clients: the gateway with the kernel demo FHIR service, served
-by uvicorn in a background thread on a free loopback port; and Debian's headless Chromium for the page tests."""
+by uvicorn in a background thread on a free loopback port (the browser is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import socket
 import threading
 import time
@@ -53,20 +50,3 @@ def live_sandbox(tmp_path) -> Iterator[str]:
     with serve_gateway(tmp_path, [KERNEL_DEMO]) as base:
         yield base
 
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser():  # noqa: ANN201 - a playwright Browser
-    """Debian's headless Chromium driven by Playwright; skipped without them, except in CI (.ci/run installs both)."""
-    if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs Debian's chromium and the playwright package (.ci/run installs them)")
-        pytest.skip("no chromium (apt-get install chromium) or no playwright (pip install -e '.[test]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()

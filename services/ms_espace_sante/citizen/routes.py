@@ -174,6 +174,18 @@ def pending(provider: Provider, tenant: str, request_id: str) -> AuthorizationRe
     return AuthorizationRequest(**params) if params else None
 
 
+async def spend(provider: Provider, tenant: str, request_id: str, then) -> Response:  # noqa: ANN001
+    """Take the pending request once (a parallel click finds it spent: the expired page) and answer, with a 303,
+    the authorization response ``then(conn)`` gives in the same write transaction."""
+    def take(conn):  # noqa: ANN001, ANN202
+        if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
+            return None
+        return then(conn)
+
+    answer = await provider.in_write(take)
+    return answer.to_response(303) if answer else expired()
+
+
 @login.post("/consent")
 async def consent(request: Request) -> Response:
     """The consent screen's buttons: authorise the app (its Consent stored, then the code) or refuse it."""
@@ -191,9 +203,7 @@ async def consent(request: Request) -> Response:
     login_ = login_of(record)
     approve = form.get("decision") == "approve"
 
-    def take(conn):  # noqa: ANN001, ANN202
-        if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
-            return None  # spent by a parallel click
+    def decided(conn):  # noqa: ANN001, ANN202
         if not approve:
             return error_redirect(provider, tenant, auth.redirect_uri, auth.state, "access_denied",
                                   "The patient refused to authorise the app.", auth.response_mode or "query").response
@@ -201,8 +211,7 @@ async def consent(request: Request) -> Response:
         consent_records.authorise_app(store, conn, ctx, patient, auth.client_id, asked_scopes(auth))
         return issue_code(provider, conn, tenant, auth, login_)
 
-    answer = await provider.in_write(take)
-    return answer.to_response(303) if answer else expired()
+    return await spend(provider, tenant, request_id, decided)
 
 
 @login.post("/login")
@@ -223,10 +232,5 @@ async def log_in(request: Request) -> Response:
     if needs_consent(auth, record):
         return consent_page(request, provider, request_id, client_name, auth, record)
 
-    def take(conn):  # noqa: ANN001, ANN202
-        if not provider.store.take_pending(conn, tenant=tenant, request_id=request_id, now=time.time()):
-            return None
-        return issue_code(provider, conn, tenant, auth, login_of(record))
-
-    answer = await provider.in_write(take)
-    return answer.to_response(303) if answer else expired()
+    return await spend(provider, tenant, request_id,
+                       lambda conn: issue_code(provider, conn, tenant, auth, login_of(record)))

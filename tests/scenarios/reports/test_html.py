@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 import shutil
 from html import unescape
@@ -66,21 +64,7 @@ def test_write_html_writes_utf8(tmp_path):
     assert "Her MSSanté address" in path.read_text(encoding="utf-8")
 
 
-# -- in a browser ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
-        if os.environ.get("CI"):  # the browser tests may not be skipped in CI: .ci/run installs both
-            raise RuntimeError("CI needs Debian's chromium and the playwright package (.ci/run installs them)")
-        pytest.skip("no chromium (apt-get install chromium) or no playwright (pip install -e '.[test]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
-
+# -- in a browser (tests/conftest.py's) -------------------------------------------------------------------
 
 @pytest.fixture
 def page(browser, tmp_path):
