@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 from html import unescape
 
 import pytest
 
 from scenarios.reports.html import render_html, write_html
 from tests.scenarios.reports.sample import HOSTILE, sample_run
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def test_no_external_asset_and_a_policy_that_allows_none():
