@@ -48,7 +48,7 @@ def test_professional_identifiers_are_valid_and_unique() -> None:
 def test_organisation_identifiers_pass_their_check_digits() -> None:
     orgs = personas().organizations
     counts = [sum(bool(getattr(o, name)) for o in orgs) for name in ("finess", "siren", "siret")]
-    assert (len(orgs), counts) == (9, [7, 5, 6])  # so that the checks below run on every kind of identifier
+    assert (len(orgs), counts) == (11, [9, 6, 7])  # so that the checks below run on every kind of identifier
     for org in orgs:
         if org.finess:
             assert finess_problem(org.finess, strict=True) is None, org.id

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
+from core.oidc.principals import Practitioner, principal_from_claims
 from tests.services.pro_sante_connect.support import (
     PRACTICE,
     PRACTICE_REDIRECT,
@@ -107,6 +110,17 @@ async def test_login_hint_skips_the_page(psc):
 async def test_an_rpps_works_as_login_hint_too(psc):
     response = await psc.authorize(**GOOD, login_hint=ROBERT[1:])
     assert response.status_code == 302 and "code" in query_of(response.headers["location"])
+
+
+async def test_the_second_pharmacist_logs_in_by_rpps_as_a_pharmacist_of_her_pharmacy(psc):
+    """pharmacien-martin (Pharmacie des Volcans): the second pharmacy of the e-prescription journeys."""
+    tokens = await psc.login(login_hint="99799000106")
+    jwks = (await psc.http.get(psc.url(PROTOCOL + "/certs"))).json()
+    claims = jwt.decode(tokens["access_token"], KeySet.import_key_set(jwks), algorithms=["RS256"]).claims
+    principal = principal_from_claims(claims, psc.tenant)
+    assert isinstance(principal, Practitioner) and principal.id_nat_ps == "899799000106"
+    assert (principal.profession, principal.given_name, principal.family_name) == ("21", "Sophie", "MARTIN")
+    assert [(o.finess_site, o.finess_ej) for o in principal.organisations] == [("638000091", "638000083")]
 
 
 async def test_an_unknown_or_inactive_login_hint_shows_the_page_with_the_reason(psc):
