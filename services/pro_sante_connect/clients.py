@@ -1,10 +1,13 @@
-"""The clients every tenant starts with: two documented demo clients, plus those of the clients file.
+"""The clients every tenant starts with: three documented demo clients, plus those of the clients file.
 
 Demo clients (docs/pro-sante-connect.md):
 - ``sandbox-practice-software``: confidential practice software (secret ``sandbox-practice-secret``,
   registered ``client_secret_basic``; like any client with a secret it may also use ``client_secret_post``,
   as in Keycloak), with authorization code, refresh, client credentials and CIBA;
-- ``sandbox-spa``: a public single-page app (no secret, PKCE required), authorization code and refresh.
+- ``sandbox-spa``: a public single-page app (no secret, PKCE required), authorization code and refresh;
+- ``sandbox-eprescription``: the ordonnance numérique as a national service (secret
+  ``sandbox-eprescription-secret``, ``client_secret_basic``), client credentials only and so no redirect URI:
+  it feeds Mon espace santé server to server, with no user (``MS_ESPACE_SANTE_FEEDER_CLIENTS``).
 Their redirect URIs are the usual local development ones; declare your own through
 ``POST /pro-sante-connect/_admin/clients`` or ``PRO_SANTE_CONNECT_CLIENTS_FILE``.
 """
@@ -37,6 +40,11 @@ DEMO_CLIENTS = (
         "redirect_uris": ["http://localhost:5173/callback", "http://127.0.0.1:5173/callback"],
         "post_logout_redirect_uris": ["http://localhost:5173/", "http://127.0.0.1:5173/"],
         "scope": " ".join(SCOPES),
+    },
+    {
+        "client_id": "sandbox-eprescription", "client_name": "Ordonnance numérique (service national, démo)",
+        "client_secret": "sandbox-eprescription-secret", "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["client_credentials"], "scope": " ".join(SCOPES),
     },
 )
 

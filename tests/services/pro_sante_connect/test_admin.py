@@ -20,6 +20,10 @@ async def test_demo_clients_are_seeded_in_every_tenant(psc):
     by_id = {c["client_id"]: c for c in clients}
     assert by_id["sandbox-practice-software"]["client_secret"] == "sandbox-practice-secret"
     assert by_id["sandbox-spa"]["token_endpoint_auth_method"] == "none" and "client_secret" not in by_id["sandbox-spa"]
+    feeder = by_id["sandbox-eprescription"]  # the ordonnance numérique: software only, no redirect URI
+    assert (feeder["client_secret"], feeder["token_endpoint_auth_method"]) == ("sandbox-eprescription-secret",
+                                                                               "client_secret_basic")
+    assert feeder["grant_types"] == ["client_credentials"] and not feeder.get("redirect_uris")
 
 
 async def test_a_client_is_declared_read_and_deleted(psc):
@@ -111,7 +115,7 @@ def test_the_clients_file_is_loaded_and_checked_at_start(tmp_path):
     app.state.seed(SeedRequest("default"))
     with app.state.provider.db.read() as conn:
         ids = [c.client_id for c in app.state.provider.store.clients(conn, tenant="default")]
-    assert ids == ["sandbox-practice-software", "sandbox-spa", "vendor-lgc"]
+    assert ids == ["sandbox-eprescription", "sandbox-practice-software", "sandbox-spa", "vendor-lgc"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("- client_id: x\n  grant_types: [password]\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"client #1: invalid_client_metadata"):

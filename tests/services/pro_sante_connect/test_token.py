@@ -13,6 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import update
 
+from core.oidc.principals import System, principal_from_claims
 from core.oidc.tokens import at_hash
 from tests.services.pro_sante_connect import support
 from tests.services.pro_sante_connect.support import PRACTICE, PRACTICE_REDIRECT, PROTOCOL, ROBERT, declare_key_client
@@ -40,6 +41,21 @@ async def test_client_credentials_gives_a_short_lived_software_token(psc):
     assert claims["iss"] == psc.issuer and "aud" not in claims  # as real PSC access tokens
     assert claims["sub"] == "service-account-sandbox-practice-software" and claims["clientId"] == PRACTICE[0]
     assert claims["exp"] - claims["iat"] == 120 and "SubjectNameID" not in claims and "openid" not in body["scope"]
+
+
+async def test_the_eprescription_demo_client_gets_a_software_token_and_nothing_else(psc):
+    """The ordonnance numérique's demo client: client credentials only (it feeds Mon espace santé, no user)."""
+    feeder = ("sandbox-eprescription", "sandbox-eprescription-secret")
+    response = await psc.token({"grant_type": "client_credentials"}, auth=feeder)
+    assert response.status_code == 200, response.text
+    claims = await claims_of(psc, response.json()["access_token"])
+    assert claims["iss"] == psc.issuer and claims["clientId"] == feeder[0]
+    assert claims["sub"] == "service-account-sandbox-eprescription" and "SubjectNameID" not in claims
+    principal = principal_from_claims(claims, psc.tenant)
+    assert isinstance(principal, System) and principal.client_id == feeder[0]
+    refused = await psc.authorize(response_type="code", client_id=feeder[0], redirect_uri=PRACTICE_REDIRECT,
+                                  scope="openid scope_all", state="s", login_hint=ROBERT)
+    assert refused.status_code == 400  # no redirect URI, no authorization code: a user never logs in through it
 
 
 @pytest.mark.parametrize(("auth", "data", "status", "error"), [
