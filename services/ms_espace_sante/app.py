@@ -39,7 +39,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     store = DmpStore(FhirService(dmp_spec(), db, settings, path=FHIR_PATH, title=TITLE),
                      valuesets=ValueSets(parse_extra_codes(settings.extra_codes)),
                      matrix=load_matrix(settings.habilitations_file),
-                     prevention=load_rules(settings.prevention_rules_file))
+                     prevention=load_rules(settings.prevention_rules_file),
+                     feeders=frozenset(settings.feeder_clients))
     logins = Provider(settings, db, db.metadata, citizen.provider_config(
         access_ttl=settings.citizen_access_token_ttl, refresh_ttl=settings.citizen_refresh_token_ttl,
         code_ttl=settings.citizen_code_ttl))

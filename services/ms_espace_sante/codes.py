@@ -71,6 +71,8 @@ class MesCode(StrEnum):
     UNKNOWN_PROFESSION = "MES-0207"  # 403: the token carries no profession (SubjectRole) the matrix knows
     AUDIT_FORBIDDEN = "MES-0208"  # 403: AuditEvent searches are the patient's, not professionals'
     NOT_A_PROFESSIONAL = "MES-0209"  # 403: this access rule applies to professionals; the caller is not one
+    NOT_A_FEEDER = "MES-0210"  # 403: a software token whose client is not in MS_ESPACE_SANTE_FEEDER_CLIENTS writes
+    NOT_THE_FEEDERS_DOCUMENT = "MES-0211"  # 403: a feeding software replaces a document it did not write itself
 
     # MES-03xx: the patient side (citizen/, the patient's routes and consents)
     UNKNOWN_CLIENT = "MES-0301"  # 404: no citizen client with that id in this tenant (/citizen/_admin/clients)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from core.settings import ServiceSettings
+from core.settings import CommaList, ServiceSettings
 from services.ms_espace_sante.habilitations import load_matrix
 from services.ms_espace_sante.prevention import load_rules
 from services.ms_espace_sante.valuesets import parse_extra_codes
@@ -37,6 +37,12 @@ class MsEspaceSanteSettings(ServiceSettings):
                                            "login's refresh tokens, seconds.")
     citizen_code_ttl: int = Field(60, ge=5, le=600, description="Lifetime of the citizen login's authorization "
                                   "codes, seconds.")
+
+    feeder_clients: CommaList = Field(
+        default_factory=lambda: ["sandbox-eprescription"],
+        description="Pro Santé Connect client_credentials clients that are national services feeding records "
+                    "server to server, with no user (e.g. the ordonnance numérique): their software tokens may "
+                    "write (ITI-65, ITI-105), comma-separated; any other software token gets 403 MES-0210.")
 
     prevention_rules_file: Path | None = Field(
         None, description="A JSON list of prevention rules replacing the default ones (prevention.rules_to_json "

@@ -31,6 +31,7 @@ class DmpStore:
     matrix: Matrix = field(default_factory=default_matrix)  # or MS_ESPACE_SANTE_HABILITATIONS_FILE's (app.py)
     logins: Provider | None = None  # the citizen login (app.py): revoking an app ends its sessions
     prevention: tuple[Rule, ...] = DEFAULT_RULES  # or MS_ESPACE_SANTE_PREVENTION_RULES_FILE's (app.py)
+    feeders: frozenset[str] = frozenset()  # MS_ESPACE_SANTE_FEEDER_CLIENTS (app.py): software that may write
 
     def __post_init__(self) -> None:
         self.audit = Audit(self.fhir.api, self.fhir.db, self.fhir.spec.name)

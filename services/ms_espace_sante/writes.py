@@ -5,6 +5,8 @@ search: a professional the patient blocked gets 403 MES-0204 in every mode, a mo
 use 403 MES-0206, an emergency mode the patient opposed 403 MES-0205. The decision is taken on the write's
 own connection, on the DMP the stored subject names (``Patient?identifier=<INS>`` resolved, or a stored
 ``Patient/<id>``), so it judges the very record the write would change.
+A feeding software (a declared national service's token, feeders.py) meets the software's rules instead:
+normal mode only (403 MES-0206), and it replaces only the documents it wrote (403 MES-0211).
 
 Tracing follows the rule of the reads (retrievals and searches): an access decision is traced whatever
 its outcome, input refused before any decision (400, 409, 422) leaves nothing. A refused write rolls its
@@ -25,8 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from core.audit import Access, PatientRef
 from core.errors import SandboxError
 from core.fhir.interactions import FhirContext
-from core.oidc.principals import Patient, Principal
-from services.ms_espace_sante import access, patient_documents
+from core.oidc.principals import Patient, Principal, System
+from services.ms_espace_sante import access, feeders, patient_documents
+from services.ms_espace_sante.codes import MesCode
 from services.ms_espace_sante.consents import PatientConsents
 from services.ms_espace_sante.records import consents_for
 from services.ms_espace_sante.store import DmpStore
@@ -59,7 +62,10 @@ def check_record(store: DmpStore, conn: Connection, ctx: FhirContext, user: Prin
     Raises :class:`RefusedWrite` (action C, ``subtype`` ITI-65 or ITI-105) when a record-level rule refuses.
     """
     record = consents_for(store, conn, ctx, document)
-    decision = access.decide_record(user, mode=mode, patient_record=record, matrix=store.matrix)
+    if isinstance(user, System):  # never reaches the professionals' rules (matrix, blocks)
+        decision = feeders.decide(user, mode=mode, feeders=store.feeders)
+    else:
+        decision = access.decide_record(user, mode=mode, patient_record=record, matrix=store.matrix)
     if decision.allowed and isinstance(user, Patient):
         patient_documents.check(user, document, record)  # class 90, authored by the patient (422, 403)
     if not decision.allowed:
@@ -74,8 +80,13 @@ def check_record(store: DmpStore, conn: Connection, ctx: FhirContext, user: Prin
 def check_replaced(store: DmpStore, conn: Connection, ctx: FhirContext, user: Principal, replaced: Mapping[str, Any],
                    rid: str, *, mode: access.AccessMode, where: str, ins: str | None = None) -> None:
     """A replacement supersedes a stored document: ``user`` must be allowed to see it (access.decide, rules
-    1-5: the matrix, MASQUE_PS, the mode), else :class:`RefusedWrite` (action C, ITI-65) naming it."""
+    1-5: the matrix, MASQUE_PS, the mode), else :class:`RefusedWrite` (action C, ITI-65) naming it. A feeding
+    software replaces what it wrote itself only."""
     record = consents_for(store, conn, ctx, replaced)
+    if isinstance(user, System):
+        check_replaced_by_feeder(store, conn, ctx, user, record, rid, mode=mode, where=where, ins=ins,
+                                 subject=(replaced.get("subject") or {}).get("reference"))
+        return
     decision = access.decide(user, replaced, mode=mode, patient_record=record, matrix=store.matrix)
     if decision.allowed and isinstance(user, Patient):
         patient_documents.check(user, replaced, record)  # a patient replaces their own documents only
@@ -90,6 +101,24 @@ def check_replaced(store: DmpStore, conn: Connection, ctx: FhirContext, user: Pr
                              issue=exc.issue, expression=[where])
         raise refused(error, action="C", subtype="ITI-65", mode=mode, patient=patient,
                       entities=(f"DocumentReference/{rid}",)) from None
+
+
+def check_replaced_by_feeder(store: DmpStore, conn: Connection, ctx: FhirContext, user: System,
+                             record: PatientConsents, rid: str, *, mode: access.AccessMode, where: str,
+                             ins: str | None, subject: str | None) -> None:
+    """:class:`RefusedWrite` unless the feeder may write in ``mode`` and wrote DocumentReference/``rid`` itself."""
+    decision = feeders.decide(user, mode=mode, feeders=store.feeders)
+    if decision.allowed and feeders.wrote(store, conn, ctx, user, rid):
+        return
+    try:
+        decision.raise_if_refused()  # MES-0206 (mode), MES-0210
+        raise SandboxError(403, MesCode.NOT_THE_FEEDERS_DOCUMENT, f"relatesTo replaces DocumentReference/{rid}, "
+                           f"which {user.client_id} did not write: a feeding software replaces only the documents it "
+                           "fed itself; the professional who wrote this one replaces it.", issue="forbidden",
+                           expression=[where])
+    except SandboxError as exc:
+        raise refused(exc, action="C", subtype="ITI-65", mode=mode, patient=PatientRef(ins=record.ins or ins,
+                      reference=subject), entities=(f"DocumentReference/{rid}",)) from None
 
 
 async def run_write(store: DmpStore, ctx: FhirContext, user: Principal, write: Callable[[], T]) -> T:

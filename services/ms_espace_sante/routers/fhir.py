@@ -1,4 +1,5 @@
-"""The PDSm FHIR API of Mon espace santé (digest §4.2): thin routes, each behind a Pro Santé Connect token.
+"""The PDSm FHIR API of Mon espace santé (digest §4.2): thin routes, each behind a Pro Santé Connect token
+(or a patient's; the writes also take a feeding national service's software token, feeders.py).
 
 The kernel's generic FHIR routes are not installed: a write goes through the PDSm rules of
 submission.py / transactions.py / publish.py, a read through retrieval.py / dmp_status.py; only
@@ -22,6 +23,7 @@ from core.openapi import BUNDLE, RESOURCE, body, outcomes
 from services.ms_espace_sante import (
     access,
     dmp_status,
+    feeders,
     metadata,
     publish,
     retrieval,
@@ -31,7 +33,7 @@ from services.ms_espace_sante import (
     writes,
 )
 from services.ms_espace_sante.consents import PatientConsents
-from services.ms_espace_sante.deps import Caller, Professional, Settings, Store
+from services.ms_espace_sante.deps import Caller, Professional, Settings, Store, Writer
 from services.ms_espace_sante.feeding import confirm_patient
 from services.ms_espace_sante.records import consents_for, consents_of
 from services.ms_espace_sante.settings import FHIR_PATH
@@ -61,7 +63,7 @@ async def capability(request: Request, store: Store) -> Response:
 
 @router.post("", openapi_extra=body(BUNDLE), responses=WRITE_OUTCOMES)
 @router.post("/", include_in_schema=False)
-async def provide_document_bundle(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+async def provide_document_bundle(request: Request, user: Writer, store: Store, settings: Settings) -> Response:
     """ITI-65 Provide Document Bundle: a transaction of one SubmissionSet, its documents and their bytes."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -69,6 +71,7 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
     sub = parse_submission(document, max_document_bytes=settings.max_document_bytes)  # shape, first problem
     checked = metadata.check_submission(document, max_document_bytes=settings.max_document_bytes,
                                      valuesets=store.valuesets)  # every problem
+    feeders.check_authors(user, checked)  # software writes for a professional
     await confirm_patient(request, store, ctx, checked.patient, "Bundle.entry")
     ins = checked.patient.value if checked.patient else None
 
@@ -87,7 +90,7 @@ async def provide_document_bundle(request: Request, user: Caller, store: Store, 
 
 
 @router.post("/DocumentReference", openapi_extra=body(RESOURCE), responses=WRITE_OUTCOMES)
-async def simplified_publish(request: Request, user: Caller, store: Store, settings: Settings) -> Response:
+async def simplified_publish(request: Request, user: Writer, store: Store, settings: Settings) -> Response:
     """ITI-105 Simplified Publish: one DocumentReference with its document in content.attachment.data."""
     ctx = store.context(request)
     mode = access.parse_access_mode(request.headers.get(access.ACCESS_MODE_HEADER))
@@ -95,6 +98,7 @@ async def simplified_publish(request: Request, user: Caller, store: Store, setti
     documents = publish.check_publish(resource, max_document_bytes=settings.max_document_bytes)
     checked = metadata.check_simplified_publish(resource, max_document_bytes=settings.max_document_bytes,
                                                valuesets=store.valuesets)
+    feeders.check_authors(user, checked)
     await confirm_patient(request, store, ctx, checked.patient, "DocumentReference.subject")
     ins = checked.patient.value if checked.patient else None
 

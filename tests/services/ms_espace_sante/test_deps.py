@@ -1,4 +1,6 @@
-"""Every FHIR route of Mon espace santé wants a professional's Pro Santé Connect token of its tenant (deps.py)."""
+"""Every FHIR route of Mon espace santé wants a professional's Pro Santé Connect token of its tenant (deps.py).
+
+Software tokens: 403 AUTH-0008, but on the writes, 403 MES-0210 unless a declared feeder (test_feeders.py)."""
 
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ async def test_an_expired_token_is_refused(dmp):
 async def test_a_software_token_is_403_and_metadata_is_public(dmp):
     psc = psc_support.Psc(dmp.http, dmp.tenant)
     software = (await psc.token({"grant_type": "client_credentials"})).json()["access_token"]
-    answer = await call(dmp, "POST", "", provide_bundle(), software)
-    assert answer.status_code == 403 and "AUTH-0008" in answer.text
+    for method, path, body in ROUTES:  # the writes take declared feeders only (test_feeders.py), reads no software
+        answer = await call(dmp, method, path, body, software)
+        code = "MES-0210" if method == "POST" else "AUTH-0008"
+        assert answer.status_code == 403 and code in answer.text, (path, answer.text)
     capability = await dmp.http.get(dmp.base + "/metadata")
     assert capability.status_code == 200 and capability.json()["resourceType"] == "CapabilityStatement"
