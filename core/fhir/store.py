@@ -201,12 +201,19 @@ class FhirStore:
         spec = self.spec.by_type[rtype].param(param)
         if spec is None or spec.type != "token":
             raise ValueError(f"{rtype}.{param} is no token search parameter")
-        res, tok = self.t.res.name, self.t.token.name
-        query = join([sql(f"SELECT rid, version, last_updated, body FROM {res} WHERE tenant = ? AND rtype = ? AND "
-                          f"deleted = ? AND rid IN (SELECT rid FROM {tok} WHERE tenant = ? AND rtype = ? AND param = ? "
-                          "AND (", tenant, rtype, False, tenant, rtype, param), token_values(spec, [value]),
-                      sql(")) ORDER BY rid LIMIT ?", limit)], "")
-        return [Stored(rtype, *row) for row in execute(conn, query)]
+        # two statements, each on its own index: as one (``rid IN (SELECT ...)``), PostgreSQL without statistics
+        # yet (a fresh table) nests a token lookup per resource of the type: 130 ms over 500 lines instead of 1
+        tok = self.t.token.name
+        query = join([sql(f"SELECT DISTINCT rid FROM {tok} WHERE tenant = ? AND rtype = ? AND param = ? AND (",
+                          tenant, rtype, param), token_values(spec, [value]), sql(") ORDER BY rid LIMIT ?", limit)], "")
+        rids = [row[0] for row in execute(conn, query)]
+        if not rids:
+            return []
+        r = self.t.res
+        rows = conn.execute(select(r.c.rid, r.c.version, r.c.last_updated, r.c.body)
+                            .where(r.c.tenant == tenant, r.c.rtype == rtype, r.c.deleted.is_(False),
+                                   r.c.rid.in_(rids)).order_by(r.c.rid))
+        return [Stored(rtype, *row) for row in rows]
 
     # writes --------------------------------------------------------------------------------------
     def create(self, conn: Connection, *, tenant: str, resource: dict, rid: str | None = None,
