@@ -12,8 +12,9 @@ client (``app.state.peers``, see :mod:`core.peers`).
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -208,11 +209,13 @@ def create_service_app(
     seed: Seeder | None = None,
     census: Census | None = None,
     banner: Banner | None = None,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
     """A FastAPI app with the kernel's plumbing; the caller includes its routers on it.
 
     ``seed`` loads a tenant and ``census`` counts what it holds (the seed route answers both); ``banner``
-    is what ``sandbox up`` prints about the service (:mod:`core.banner`).
+    is what ``sandbox up`` prints about the service (:mod:`core.banner`); each of ``background`` runs as a
+    task while the app runs (a loop retrying deliveries), cancelled at shutdown before the peers close.
     """
 
     @asynccontextmanager
@@ -220,8 +223,14 @@ def create_service_app(
         db.create_all()
         if seed is not None:
             seed(SeedRequest(DEFAULT_TENANT))
-        with settled_heap():
-            yield
+        tasks = [asyncio.create_task(job()) for job in background]
+        try:
+            with settled_heap():
+                yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         await peers.aclose()
         db.dispose()
 
