@@ -4,6 +4,8 @@
 what runs where (:mod:`gateway.firstrun`); data lives in ``--data-dir`` (SQLite) and survives restarts.
 ``sandbox seed`` loads the personas, and with ``--patients``/``--professionals`` a generated population
 (core.population), straight into each service's database, with a progress bar, then prints the counts.
+``sandbox load-bdpm DIR`` loads the official BDPM files into the ordonnance numérique's drug reference the same
+way (gateway/load_bdpm.py).
 A wrong port, data directory or setting is reported in one line on stderr, before anything is created.
 """
 
@@ -204,6 +206,34 @@ def count_lines(counts: Mapping[str, Counted]) -> list[str]:
             lines.append(f"  {slug if index == 0 else '':<{slug_width}}  {kind:<{width}}  {held:>9}  "
                          f"{added.get(kind, 0):>9,}")
     return lines
+
+
+@cli.command("load-bdpm", short_help="Load the official BDPM files into the drug reference.")
+def load_bdpm(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", show_default=False, hidden=True)],  # in the docstring
+    data_dir: DataDir = Path(".sandbox"),
+) -> None:
+    """Load the BDPM files of DIR (CIS_bdpm.txt, CIS_CIP_bdpm.txt, CIS_COMPO_bdpm.txt, optionally
+    CIS_GENER_bdpm.txt) into the ordonnance numérique's drug reference, replacing a previous load.
+
+    DIR: the unzipped files of https://base-donnees-publique.medicaments.gouv.fr/telechargement.
+    """
+    from gateway import load_bdpm as loader
+
+    try:
+        datadir.check(data_dir)
+        settings = SandboxSettings(data_dir=data_dir)
+    except ValueError as exc:
+        fail(str(exc) if isinstance(exc, datadir.DataDirError) else f"Cannot load the BDPM: {one_line(exc)}.")
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("BDPM lines", total=None)
+        try:
+            loaded = loader.load(settings, directory,
+                                 lambda done, total: progress.update(task, completed=done, total=total))
+        except loader.LoadError as exc:
+            fail(str(exc))
+    typer.echo("\n".join(loader.summary(loaded, directory)))
 
 
 @cli.command(short_help="Delete the data directory.")

@@ -68,4 +68,6 @@ DEFAULT_SERVICES: list[ServiceSpec] = [
                 "services.pro_sante_connect.settings:ProSanteConnectSettings", error_form="oauth"),
     ServiceSpec("ms-espace-sante", "services.ms_espace_sante.app:create_app",
                 "services.ms_espace_sante.settings:MsEspaceSanteSettings"),
+    ServiceSpec("eprescription", "services.eprescription.app:create_app",
+                "services.eprescription.settings:EprescriptionSettings"),
 ]

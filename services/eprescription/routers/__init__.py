@@ -1,0 +1,1 @@
+"""The routes of the ordonnance numérique, one module per API area."""
