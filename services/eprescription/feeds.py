@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -100,6 +101,17 @@ def document(kind: str, number: str, stored_lines: list[dict], author: dict, dis
                     "facilityType": {"coding": [{"system": FACILITY, "code": facility}]},
                     "practiceSetting": {"coding": [{"system": SETTING, "code": "AMBULATOIRE"}]}},
     }
+
+
+def add_dispensation(store: EprStore, conn, ctx, number: str, author: dict) -> str:  # noqa: ANN001
+    """Write the feed of the dispensation document of ``number`` (every line ended), on the write ``conn``."""
+    stored = [json.loads(s.body) for s in store.lines(conn, ctx, number)]
+    handed = [json.loads(s.body) for s in store.api.store.by_token(
+        conn, tenant=ctx.tenant, rtype="MedicationDispense", param="prescription-number",
+        value=f"{numbers.SYSTEM}|{number}", limit=1000)]
+    handed.sort(key=lambda d: (d.get("whenHandedOver", ""), d.get("meta", {}).get("lastUpdated", "")))
+    return store.feeds.add(conn, tenant=ctx.tenant, number=number, kind="dispensation",
+                           payload=document("dispensation", number, stored, author, handed))
 
 
 async def _token(peers: Peers, tenant: str, settings: EprescriptionSettings) -> str:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from core.audit import Access, PatientRef
 from core.fhir.router import respond
 from core.openapi import RESOURCE, body, outcomes
-from services.eprescription import dispensing, feeds, roles, views
+from services.eprescription import dispensing, feeds, lines, roles, views
 from services.eprescription.deps import Caller, Settings, Store
 from services.eprescription.routers.fhir import read_body
 from services.eprescription.settings import FHIR_PATH
@@ -30,19 +31,12 @@ async def dispense(request: Request, user: Caller, store: Store, settings: Setti
         with store.db.write() as conn:
             done = dispensing.apply(store, conn, ctx, pharmacist, document)
             fid = None
-            if done.all_done:
-                stored = [json.loads(s.body) for s in store.lines(conn, ctx, done.number)]
-                handed = [json.loads(s.body) for s in store.api.store.by_token(
-                    conn, tenant=ctx.tenant, rtype="MedicationDispense", param="prescription-number",
-                    value=f"{stored[0]['groupIdentifier']['system']}|{done.number}", limit=1000)]
-                author = handed[-1]["performer"][0]["actor"] if handed else stored[0]["requester"]
-                fid = store.feeds.add(conn, tenant=ctx.tenant, number=done.number, kind="dispensation",
-                                      payload=feeds.document("dispensation", done.number, stored, author, handed))
-            stored_dispense = done.result.stored
-            store.audit.write(conn, ctx, pharmacist, views.Access(
-                "C", "dispense", subtype_system=views.EVENTS, patient=views.PatientRef(ins=done.line["subject"][
-                    "identifier"]["value"]), entities=(f"MedicationDispense/{stored_dispense.rid}",
-                                                        f"MedicationRequest/{done.line['id']}")))
+            if done.all_done:  # the pharmacist who completed it authors the dispensation document
+                author = json.loads(done.result.stored.body)["performer"][0]["actor"]
+                fid = feeds.add_dispensation(store, conn, ctx, done.number, author)
+            store.audit.write(conn, ctx, pharmacist, Access(
+                "C", "dispense", subtype_system=views.EVENTS, patient=PatientRef(ins=lines.patient_ins(done.line)),
+                entities=(f"MedicationDispense/{done.result.stored.rid}", f"MedicationRequest/{done.line['id']}")))
             return done, fid
 
     done, fid = await run_in_threadpool(write)
