@@ -47,11 +47,12 @@ def respond(result: FhirResult) -> Response:
                     media_type=FHIR_JSON if result.body else None)
 
 
-async def read_json(request: Request, limits: SandboxSettings, *,
-                    allowed: set[str] = JSON_TYPES) -> tuple[object, str]:
-    """The JSON body and its media type, through the kernel's reader (415, 413, 400 FHIR-0001/FHIR-0021)."""
-    return await jsonbody.read_json(request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth,
-                                    allowed=allowed)
+async def read_json(request: Request, limits: SandboxSettings, *, allowed: set[str] = JSON_TYPES,
+                    max_bytes: int | None = None) -> tuple[object, str]:
+    """The JSON body and its media type, through the kernel's reader (415, 413, 400 FHIR-0001/FHIR-0021);
+    ``max_bytes`` is a service's own limit (its settings), else the sandbox's."""
+    return await jsonbody.read_json(request, max_bytes=max_bytes or limits.max_body_bytes,
+                                    max_depth=limits.max_json_depth, allowed=allowed)
 
 
 @dataclass
@@ -86,6 +87,12 @@ class FhirService:
             lenient=prefer.get("handling") == "lenient",
         )
 
+    def capability(self, request: Request) -> Response:
+        """The CapabilityStatement of the types and search parameters declared here (a service's ``/metadata``)."""
+        body = capability_statement(self.spec, self.context(request).base, title=self.title,
+                                    software_version=software_version())
+        return Response(json.dumps(body), media_type=FHIR_JSON)
+
     def install(self, app: FastAPI) -> None:
         """Add the FHIR routes to ``app`` and the read hot path in front of its routing."""
         app.include_router(self.router())
@@ -109,9 +116,7 @@ class FhirService:
         @router.get("/metadata")
         async def metadata(request: Request) -> Response:
             """CapabilityStatement generated from the resource types and search parameters declared here."""
-            ctx = self.context(request)
-            body = capability_statement(self.spec, ctx.base, title=self.title, software_version=software_version())
-            return Response(json.dumps(body), media_type=FHIR_JSON)
+            return self.capability(request)
 
         @router.get("", openapi_extra=searched)
         @router.get("/", include_in_schema=False)

@@ -15,11 +15,9 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from core import jsonbody
 from core.audit import Access, PatientRef
 from core.errors import FHIR_JSON, SandboxError
-from core.fhir.capability import capability_statement
-from core.fhir.router import JSON_TYPES, respond, software_version
+from core.fhir.router import read_json, respond
 from core.oidc.principals import Patient, Practitioner
 from core.openapi import BUNDLE, body, outcomes
 from services.eprescription import bundles, feeds, lines, numbers, prescribing, roles, views
@@ -33,19 +31,14 @@ LINE_ID = Path(description="A line's id (<number>-001 ...).", max_length=64, pat
 OWN_PARAMS = {"status", "authoredon", "code", "_count", "_sort", "_offset", "_page", "_total"}
 
 
-async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - EprescriptionSettings
-    document, _ = await jsonbody.read_json(request, max_bytes=settings.max_request_bytes,
-                                           max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
-    return document
+async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - the service's settings
+    return (await read_json(request, settings.sandbox, max_bytes=settings.max_request_bytes))[0]
 
 
 @router.get("/metadata")
 async def capability(request: Request, store: Store) -> Response:
     """CapabilityStatement: the resource types and search parameters served here."""
-    ctx = store.context(request)
-    statement = capability_statement(store.fhir.spec, ctx.base, title="Ordonnance numérique (sandbox)",
-                                     software_version=software_version())
-    return Response(json.dumps(statement), media_type=FHIR_JSON)
+    return store.fhir.capability(request)
 
 
 @router.post("", openapi_extra=body(BUNDLE))

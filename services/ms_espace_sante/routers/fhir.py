@@ -14,11 +14,9 @@ import json
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from core import jsonbody
 from core.audit import PatientRef
 from core.errors import FHIR_JSON
-from core.fhir.capability import capability_statement
-from core.fhir.router import JSON_TYPES, respond, software_version
+from core.fhir.router import read_json, respond
 from core.openapi import BUNDLE, RESOURCE, body, outcomes
 from services.ms_espace_sante import (
     access,
@@ -46,19 +44,14 @@ BINARY_ID = Path(description="The id in a DocumentReference's content.attachment
                  pattern="^[A-Za-z0-9.-]{1,64}$")
 
 
-async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - MsEspaceSanteSettings
-    document, _ = await jsonbody.read_json(request, max_bytes=settings.max_request_bytes,
-                                           max_depth=settings.sandbox.max_json_depth, allowed=JSON_TYPES)
-    return document
+async def read_body(request: Request, settings) -> object:  # noqa: ANN001 - the service's settings
+    return (await read_json(request, settings.sandbox, max_bytes=settings.max_request_bytes))[0]
 
 
 @router.get("/metadata")
 async def capability(request: Request, store: Store) -> Response:
     """CapabilityStatement: the resource types and search parameters served here."""
-    ctx = store.context(request)
-    body_ = capability_statement(store.fhir.spec, ctx.base, title="Mon espace santé / DMP (sandbox)",
-                                 software_version=software_version())
-    return Response(json.dumps(body_), media_type=FHIR_JSON)
+    return store.fhir.capability(request)
 
 
 @router.post("", openapi_extra=body(BUNDLE), responses=WRITE_OUTCOMES)
