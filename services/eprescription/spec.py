@@ -42,5 +42,12 @@ MEDICATION_DISPENSE = ResourceSpec("MedicationDispense", params=(
 ), interactions=WRITTEN)
 
 
+# the drug reference: its own tables (drug_reference.py), declared here for the CapabilityStatement only
+MEDICATION = ResourceSpec("Medication", params=(
+    SearchParam("code", "token", "Medication.code"),
+    SearchParam("name", "string", "Medication.code.text"),
+), interactions=READ_ONLY)
+
+
 def epr_spec() -> FhirSpec:
-    return FhirSpec(resources=[MEDICATION_REQUEST, MEDICATION_DISPENSE, AUDIT_EVENT], name="eprescription")
+    return FhirSpec(resources=[MEDICATION_REQUEST, MEDICATION_DISPENSE, MEDICATION, AUDIT_EVENT], name="eprescription")
