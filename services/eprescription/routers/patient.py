@@ -1,7 +1,9 @@
 """The patient's side (citizen token of Mon espace santé): the objection to prescribers seeing the dispensing.
 
-``GET /patient/objection`` and ``PUT /patient/objection`` with ``{"objected": true|false}``. The patient's
-prescriptions and dispensings are the FHIR searches of routers/fhir.py with the same token.
+``GET /patient/objection`` and ``PUT /patient/objection`` with ``{"objected": true|false}``;
+``GET /fhir/AuditEvent``: who read or acted on the patient's prescriptions (scans, follow-ups, dispensings,
+cancellations), the patient's alone (DESIGN.md "Audit"). The patient's prescriptions and dispensings are
+the FHIR searches of routers/fhir.py with the same token.
 """
 
 from __future__ import annotations
@@ -10,17 +12,20 @@ import time
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from core import jsonbody
 from core.audit import Access, PatientRef
 from core.errors import SandboxError
+from core.fhir.router import respond
 from core.openapi import body, outcomes
 from services.eprescription import roles, views
 from services.eprescription.codes import EprCode
 from services.eprescription.deps import Caller, Store
+from services.eprescription.settings import FHIR_PATH
+from services.eprescription.spec import INS_NIR_SYSTEM
 
-router = APIRouter(prefix="/patient", tags=["patient"], responses=outcomes(400, 401, 403, 415))
+router = APIRouter(tags=["patient"], responses=outcomes(400, 401, 403, 415))
 SCHEMA = {"type": "object", "properties": {"objected": {"type": "boolean"}}, "required": ["objected"],
           "additionalProperties": False}
 
@@ -30,7 +35,7 @@ def _answer(objected: bool, updated: float | None) -> JSONResponse:
     return JSONResponse({"objected": objected, "updated": when})
 
 
-@router.get("/objection")
+@router.get("/patient/objection")
 async def read_objection(request: Request, user: Caller, store: Store) -> JSONResponse:
     """Whether the patient objects to their prescribers seeing the dispensing of their prescriptions."""
     patient = roles.patient(user, "read their objection")
@@ -39,7 +44,7 @@ async def read_objection(request: Request, user: Caller, store: Store) -> JSONRe
         return _answer(*store.objections.state(conn, tenant=ctx.tenant, ins=patient.ins.upper()))
 
 
-@router.put("/objection", openapi_extra=body(SCHEMA))
+@router.put("/patient/objection", openapi_extra=body(SCHEMA))
 async def set_objection(request: Request, user: Caller, store: Store) -> JSONResponse:
     """Object (``{"objected": true}``) or stop objecting to prescribers seeing the dispensing."""
     patient = roles.patient(user, "object to their prescribers seeing the dispensing")
@@ -58,3 +63,17 @@ async def set_objection(request: Request, user: Caller, store: Store) -> JSONRes
             return when
 
     return _answer(document["objected"], await run_in_threadpool(write))
+
+
+@router.get(f"{FHIR_PATH}/AuditEvent")
+async def audit_events(request: Request, user: Caller, store: Store) -> Response:
+    """The traces of every access to the patient's prescriptions, newest first (the patient's token only)."""
+    patient = roles.patient(user, "read the traces of their prescriptions")
+    ctx = store.context(request)
+    params = request.query_params.multi_items()
+    if not any(name == "_sort" for name, _ in params):
+        params.append(("_sort", "-date"))
+    with store.db.read() as conn:
+        own = store.api.search_engine.criterion(ctx.tenant, "AuditEvent", "entity-identifier",
+                                                f"{INS_NIR_SYSTEM}|{patient.ins.upper()}")
+        return respond(store.api.search(conn, ctx, "AuditEvent", params, extra=[own], self_url=str(request.url)))

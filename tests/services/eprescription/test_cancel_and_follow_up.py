@@ -110,3 +110,17 @@ async def test_a_patient_sees_only_their_own_prescriptions(http, tenant, gp):
     assert answer.status_code == 403 and outcome_code(answer) == "EPR-0023"
     answer = await other.get("/MedicationRequest", params={"patient-identifier": f"x|{support.ADRUN_INS}"})
     assert answer.status_code == 400 and outcome_code(answer) == "EPR-0025"
+
+
+async def test_the_patient_reads_who_scanned_her_prescription(http, tenant, gp, pharmacist):
+    number, _ = await gp.prescribe()
+    await pharmacist.scan(number)
+    patient = await support.patient(http, tenant)
+    answer = await patient.get("/AuditEvent")
+    assert answer.status_code == 200, answer.text
+    subtypes = [e["resource"]["subtype"][0]["code"] for e in answer.json()["entry"]]
+    assert subtypes[:2] == ["scan", "prescribe"]
+    other = await support.patient(http, tenant, support.CORSE_INS)
+    assert (await other.get("/AuditEvent")).json()["total"] == 0
+    refused = await pharmacist.get("/AuditEvent")
+    assert refused.status_code == 403 and outcome_code(refused) == "EPR-0024"
