@@ -93,6 +93,15 @@ class FeedStore:
         query = select(t).where(t.c.state == PENDING, t.c.next_at <= now).order_by(t.c.next_at).limit(limit)
         return [self._feed(r) for r in conn.execute(query)]
 
+    def claim(self, conn: Connection, feed: Feed, *, lease: float) -> bool:
+        """Take ``feed`` for one attempt (its next attempt moved ``lease`` seconds on), unless another attempt
+        took it since it was read: the retry loop, the delivery right after the commit and other workers
+        never send one document twice at once."""
+        t = self.table
+        taken = conn.execute(t.update().where(t.c.tenant == feed.tenant, t.c.id == feed.id, t.c.state == PENDING,
+                                              t.c.next_at == feed.next_at).values(next_at=time.time() + lease))
+        return taken.rowcount == 1
+
     def delivered(self, conn: Connection, feed: Feed, document: str | None) -> None:
         self._set(conn, feed, state=DELIVERED, attempts=feed.attempts + 1, last_error=None, document=document)
 

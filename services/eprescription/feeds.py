@@ -43,6 +43,7 @@ FORMAT = "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode"
 KINDS = {"prescription": ("57833-6", "42", "Ordonnance numérique", "SA07"),
          "dispensation": ("60593-1", "43", "Dispensation de l'ordonnance numérique", "SA33")}
 TOKEN_PATH = "/auth/realms/esante-wallet/protocol/openid-connect/token"
+CLAIM_SECONDS = 60.0  # longer than one attempt can take (the peer client's timeout is 30 s)
 RETRYABLE = {401, 408, 429}  # with 5xx and transport errors: Mon espace santé (or the token) may work later
 
 
@@ -150,6 +151,8 @@ async def deliver(app: FastAPI, feed: Feed) -> Feed:
     """One attempt at ``feed``, its outcome written back; the feed as it now stands."""
     store: EprStore = app.state.epr
     settings: EprescriptionSettings = app.state.settings
+    if not await run_in_threadpool(_claimed, store, feed):
+        return feed  # another attempt has it
     try:
         document_id = await send(app.state.peers, feed, settings)
     except FeedError as exc:
@@ -161,6 +164,11 @@ async def deliver(app: FastAPI, feed: Feed) -> Feed:
         await run_in_threadpool(_write, store, lambda conn: store.feeds.delivered(conn, feed, document_id))
     with store.db.read() as conn:
         return store.feeds.get(conn, tenant=feed.tenant, fid=feed.id) or feed
+
+
+def _claimed(store: EprStore, feed: Feed) -> bool:
+    with store.db.write() as conn:
+        return store.feeds.claim(conn, feed, lease=CLAIM_SECONDS)
 
 
 def _write(store: EprStore, fn) -> None:  # noqa: ANN001

@@ -85,3 +85,16 @@ async def test_bad_admin_queries(http, tenant):
     answer = await http.post(f"{base}/retry", params={"id": "00000000-0000-0000-0000-000000000000"})
     assert answer.status_code == 404
     assert (await http.post(f"{base}/retry", params={"id": "nope"})).status_code in (400, 422)
+
+
+async def test_a_feed_is_attempted_by_one_sender_at_a_time(http, tenant, gp):
+    await http.post(f"/t/{tenant}/_admin/faults", json={"service": "ms-espace-sante", "status": 503, "count": 1})
+    await gp.prescribe()
+    store = http.gateway.state.services["eprescription"].app.state.epr
+    with store.db.write() as conn:
+        store.feeds.requeue(conn, tenant=tenant)
+    with store.db.read() as conn:
+        [feed] = store.feeds.listed(conn, tenant=tenant, state="pending")
+    with store.db.write() as conn:  # the loop and a retry by hand read the same row
+        assert store.feeds.claim(conn, feed, lease=60) is True
+        assert store.feeds.claim(conn, feed, lease=60) is False
