@@ -29,15 +29,10 @@ ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 EFFERALGAN_UCD = "3400893766521"
 
 
-async def sandbox(tmp_path, **settings):  # noqa: ANN201, ANN003 - an async generator
-    from core.settings import SandboxSettings
-    from gateway.app import create_app
-
-    gateway = create_app(SandboxSettings(data_dir=tmp_path, public_url=PUBLIC, **settings), SPECS)
-    async with gateway.router.lifespan_context(gateway):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url=PUBLIC) as http:
-            http.gateway = gateway
-            yield http
+async def sandbox(tmp_path):  # noqa: ANN201 - an async generator
+    """The gateway with every service this one talks to (PSC's sandbox, plus INSi, DMP and this service)."""
+    async for http in psc_support.sandbox(tmp_path, extra=tuple(SPECS[len(psc_support.SPECS):])):
+        yield http
 
 
 class Actor:
