@@ -76,9 +76,8 @@ def load(settings: SandboxSettings, directory: Path, progress: Callable[[int, in
         db.dispose()
 
 
-def _drugs(app: Any) -> Any:  # noqa: ANN401 - the service's DrugReference, reached through its app state
-    store = getattr(app.state, "epr", None)
-    drugs = getattr(store, "drugs", None)
+def _drugs(app: Any) -> Any:  # noqa: ANN401 - the hook the service names (app.state.drug_reference)
+    drugs = getattr(app.state, "drug_reference", None)
     if drugs is None:
         raise LoadError(f"The {SLUG} service of this sandbox has no drug reference to load the BDPM into.")
     return drugs

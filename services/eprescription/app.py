@@ -39,6 +39,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                              "of MedicationRequest lines, scan the number, dispense (MedicationDispense) in "
                              "sequences, cancel, follow up; fed into Mon espace santé.")
     app.state.epr = store
+    app.state.drug_reference = store.drugs  # the hook `sandbox load-bdpm` loads through (gateway/load_bdpm.py)
     setattr(app.state, CITIZEN_VERIFIER, TokenVerifier(app.state.peers, issuer_slug=MES_SLUG, realm=CITIZEN_REALM,
                                                        name="the Mon espace santé citizen login"))
     app.include_router(fhir.router)
