@@ -7,8 +7,9 @@ Ranges:
 - ``MSS-02xx`` IHE XDM (``IHE_XDM.ZIP``: the zip, ``METADATA.XML``, sizes and hashes) and the CDA inside;
 - ``MSS-03xx`` the X-MSS header rules and the masking rule of digest §3.4.
 
-Only the XDM and X-MSS codes exist so far. The real space accepts a mail whatever its XDM or headers hold,
-so these are :class:`Finding`\\ s recorded with the message (warnings), not errors: tests assert the codes.
+The MSS-01xx, XDM and X-MSS codes exist so far (MSS-00xx come with the service). The real space accepts a
+mail whatever its XDM or headers hold, so these are :class:`Finding`\\ s recorded with the message
+(warnings), not errors: tests assert the codes.
 """
 
 from __future__ import annotations
@@ -50,6 +51,25 @@ class MssCode(StrEnum):
     MES_NOT_TO_PATIENT = "MSS-0310"  # X-MSS-MES on a message to no patient address
     SUBJECT_PREFIX_MISSING = "MSS-0311"  # an XDM message whose subject does not start with XDM/1.0/DDM+
     MASKED_TO_PROFESSIONAL = "MSS-0312"  # a MASQUE_PS document mailed to a professional
+    # Addresses (digest §3.3; RFC 5321 §4.1.2 mailbox syntax, §4.5.3.1 size limits)
+    ADDRESS_MALFORMED = "MSS-0101"  # not one bare RFC 5321 mailbox (display name, several @, quoted or bad characters)
+    ADDRESS_CONTROL_CHARACTER = "MSS-0102"  # a control character (CR, LF, NUL…) in the address
+    ADDRESS_TOO_LONG = "MSS-0103"  # local part over 64, domain over 255 or address over 254 characters
+    ADDRESS_OUTSIDE_TRUST_SPACE = "MSS-0104"  # a domain not under the trust-space suffix (mssante.fr)
+    PATIENT_ADDRESS_INVALID = "MSS-0105"  # @patient.mssante.fr whose local part is not a 15-character INS with its key
+    # Messages (RFC 5322 / MIME, read defensively: digest §3.2, §3.4)
+    MESSAGE_TOO_LARGE = "MSS-0110"  # the raw message is over the size limit (not parsed)
+    MIME_BROKEN = "MSS-0111"  # a MIME structure defect (missing or unterminated boundary, bad header block…)
+    MIME_TOO_DEEP = "MSS-0112"  # multiparts nested deeper than the limit (the deeper parts were not read)
+    MIME_TOO_MANY_PARTS = "MSS-0113"  # more MIME parts than the limit (the rest were not read)
+    HEADERS_TOO_MANY = "MSS-0114"  # more header fields in one header block than the limit
+    HEADER_TOO_LONG = "MSS-0115"  # a header field over the length or complexity limit (its value was ignored)
+    BAD_TRANSFER_ENCODING = "MSS-0116"  # base64 or quoted-printable that does not decode cleanly
+    BAD_CHARSET = "MSS-0117"  # an unknown charset, or bytes invalid in the declared one (replaced)
+    HEADER_INVALID = "MSS-0118"  # an unreadable From/To/Cc/Date, or a control character (header injection)
+    HEADER_MISSING = "MSS-0119"  # From or Date absent (RFC 5322 §3.6)
+    ATTACHMENT_NAME_UNSAFE = "MSS-0120"  # an attachment file name that had to be sanitised (path, control characters)
+    XDM_SEVERAL = "MSS-0121"  # more than one IHE_XDM.ZIP attachment (only the first was read)
 
 
 @dataclass(frozen=True)
