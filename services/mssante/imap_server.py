@@ -33,17 +33,19 @@ import logging
 import ssl
 from pathlib import Path
 
-from services.mssante.certificates import TlsFiles, ensure_self_signed
 from services.mssante.imap_backend import ImapBackend, ImapMessage, MailboxInfo
 from services.mssante.imap_session import ImapSession
+from services.mssante.listener import Listener
 
 log = logging.getLogger("services.mssante.imap")
 __all__ = ["ImapBackend", "ImapMessage", "ImapServer", "MailboxInfo"]
 
 
 
-class ImapServer:
+class ImapServer(Listener):
     """The IMAP4rev1 endpoint (STARTTLS + LOGIN/AUTHENTICATE), serving in the running event loop."""
+
+    protocol_name = "IMAP"
 
     def __init__(
         self,
@@ -61,45 +63,20 @@ class ImapServer:
         max_auth_failures: int = 3,
         hostname: str = "localhost",
     ) -> None:
-        if tls_context is None and cert_dir is None:
-            raise ValueError("give a tls_context, or a cert_dir where the self-signed certificate is kept")
-        self.host, self.requested_port = host, port
+        super().__init__(host, port, tls_context=tls_context, cert_dir=cert_dir, max_connections=max_connections,
+                         idle_timeout=idle_timeout, auth_failure_delay=auth_failure_delay,
+                         max_auth_failures=max_auth_failures, hostname=hostname)
         self.backend = backend
-        self.tls_context = tls_context
-        self.cert_dir = Path(cert_dir) if cert_dir is not None else None
-        self.certificate: TlsFiles | None = None
-        self.max_connections = max_connections
-        self.idle_timeout = idle_timeout
         self.max_line = max_line
         self.max_literal = max_literal
-        self.auth_failure_delay = auth_failure_delay
-        self.max_auth_failures = max_auth_failures
-        self.hostname = hostname
         self._tasks: set[asyncio.Task[None]] = set()
-        self._server: asyncio.Server | None = None
-
-    @property
-    def port(self) -> int:
-        """The bound port (the real one when 0 was asked)."""
-        if self._server is None:
-            raise RuntimeError("the server is not started")
-        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def connections(self) -> int:
-        """The number of open client connections."""
         return len(self._tasks)
 
-    async def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the server is already started")
-        if self.tls_context is None:
-            assert self.cert_dir is not None
-            self.certificate = await asyncio.to_thread(ensure_self_signed, self.cert_dir)
-            self.tls_context = self.certificate.server_context()
-        self._server = await asyncio.start_server(self._accept, self.host, self.requested_port,
-                                                  limit=self.max_line)
-        log.info("MSSanté IMAP listening on %s:%d", self.host, self.port)
+    async def _listen(self) -> asyncio.Server:
+        return await asyncio.start_server(self._accept, self.host, self.requested_port, limit=self.max_line)
 
     async def stop(self) -> None:
         """Stop listening and close every open connection."""
@@ -113,13 +90,6 @@ class ImapServer:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         await server.wait_closed()
-
-    async def __aenter__(self) -> ImapServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if len(self._tasks) >= self.max_connections:

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, TLSSetupException
 
-from services.mssante.certificates import TlsFiles, ensure_self_signed
+from services.mssante.listener import Listener
 from services.mssante.smtp_auth import AUTH_LINE_LIMIT, SaslMechanisms
 
 log = logging.getLogger("services.mssante.smtp")
@@ -240,8 +240,10 @@ class _Refuse(asyncio.Protocol):
         transport.close()
 
 
-class SubmissionServer:
+class SubmissionServer(Listener):
     """The SMTP submission endpoint (STARTTLS + AUTH), serving in the running event loop."""
+
+    protocol_name = "SMTP submission"
 
     def __init__(
         self,
@@ -259,45 +261,20 @@ class SubmissionServer:
         max_auth_failures: int = 3,
         hostname: str = "localhost",
     ) -> None:
-        if tls_context is None and cert_dir is None:
-            raise ValueError("give a tls_context, or a cert_dir where the self-signed certificate is kept")
-        self.host, self.requested_port = host, port
+        super().__init__(host, port, tls_context=tls_context, cert_dir=cert_dir, max_connections=max_connections,
+                         idle_timeout=idle_timeout, auth_failure_delay=auth_failure_delay,
+                         max_auth_failures=max_auth_failures, hostname=hostname)
         self.policy = policy
-        self.tls_context = tls_context
-        self.cert_dir = Path(cert_dir) if cert_dir is not None else None
-        self.certificate: TlsFiles | None = None  # the generated pair, for clients to trust
         self.max_message_bytes = max_message_bytes
-        self.max_connections = max_connections
-        self.idle_timeout = idle_timeout
-        self.auth_failure_delay = auth_failure_delay
-        self.max_auth_failures = max_auth_failures
-        self.hostname = hostname
         self._handler = _PolicyHandler(policy, max_recipients)
         self._connections: set[_SubmissionSMTP] = set()
-        self._server: asyncio.Server | None = None
-
-    @property
-    def port(self) -> int:
-        """The bound port (the real one when 0 was asked)."""
-        if self._server is None:
-            raise RuntimeError("the server is not started")
-        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def connections(self) -> int:
-        """The number of open client connections."""
         return len(self._connections)
 
-    async def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the server is already started")
-        if self.tls_context is None:
-            assert self.cert_dir is not None
-            self.certificate = await asyncio.to_thread(ensure_self_signed, self.cert_dir)
-            self.tls_context = self.certificate.server_context()
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self.host, self.requested_port)
-        log.info("MSSanté SMTP submission listening on %s:%d", self.host, self.port)
+    async def _listen(self) -> asyncio.Server:
+        return await asyncio.get_running_loop().create_server(self._protocol, self.host, self.requested_port)
 
     async def stop(self) -> None:
         """Stop listening and close every open connection."""
@@ -312,13 +289,6 @@ class SubmissionServer:
         await server.wait_closed()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
-
-    async def __aenter__(self) -> SubmissionServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     def _protocol(self) -> asyncio.Protocol:
         if len(self._connections) >= self.max_connections:
